@@ -1,0 +1,5 @@
+"""3D placement of a LayerGraph (pure maths, no torch): see ``layout_graph``."""
+
+from layerwalk.layout._place import channel_grid, layout_graph, panel_size
+
+__all__ = ["channel_grid", "layout_graph", "panel_size"]
