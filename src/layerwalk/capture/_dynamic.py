@@ -1,0 +1,191 @@
+"""Capture of the executed graph, for models torch.fx cannot trace (Python control flow on tensor values …).
+
+Module hooks see every leaf-module call; a ``TorchFunctionMode`` sees every tensor function outside leaf
+modules (``+``, ``torch.cat``, ``F.relu``, ``x.flatten()``). Tensors are linked to the op that produced them by
+object identity. Ids are derived from names and call order, so a second run on an input of the same shape
+reproduces them and recording can match ops by id.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+from torch.utils import _pytree as pytree
+
+from layerwalk.capture._ops import IdAllocator, Op, OpGraph, scoped
+from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
+                                     module_label)
+from layerwalk.capture.trackers import Marker, Tracker
+
+OnOp = Callable[[str, torch.Tensor, Callable[[], Op]], None]
+
+
+def _is_leaf(module: nn.Module) -> bool:
+    return isinstance(module, (Tracker, Marker)) or module_kind(module) != "module" or not any(module.children())
+
+
+def _tensors(tree) -> list[torch.Tensor]:
+    return [t for t in pytree.tree_leaves(tree) if isinstance(t, torch.Tensor)]
+
+
+class _ExecutionWatcher(TorchFunctionMode):
+    """Installs the hooks, follows tensors, and calls ``on_op(op_id, output, make_op)`` for each op."""
+
+    def __init__(self, model: nn.Module, on_op: OnOp):
+        super().__init__()
+        self.model = model
+        self.on_op = on_op
+        self.alloc = IdAllocator()
+        self.producer: dict[int, tuple[weakref.ref, str]] = {}
+        self.scopes: list[str] = [""]
+        self.leaf_depth = 0
+        self.handles: list = []
+
+    # --- tensor → op bookkeeping -------------------------------------------------------------------------------
+    def source(self, t: torch.Tensor) -> str | None:
+        entry = self.producer.get(id(t))
+        if entry is not None and entry[0]() is t:  # the id may belong to a dead tensor's successor
+            return entry[1]
+        return None
+
+    def sources(self, tree) -> list[str]:
+        out: list[str] = []
+        for t in _tensors(tree):
+            s = self.source(t)
+            if s is not None and s not in out:
+                out.append(s)
+        return out
+
+    def produced(self, op_id: str, output) -> None:
+        for t in _tensors(output):
+            self.producer[id(t)] = (weakref.ref(t), op_id)
+
+    # --- hooks ---------------------------------------------------------------------------------------------------
+    def __enter__(self):
+        for path, module in self.model.named_modules():
+            if not path:
+                continue
+            self.handles.append(module.register_forward_pre_hook(self._pre_hook(path, module), with_kwargs=True))
+            self.handles.append(module.register_forward_hook(self._post_hook(path, module), with_kwargs=True,
+                                                             always_call=True))
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        for h in self.handles:
+            h.remove()
+        self.handles.clear()
+        return super().__exit__(*exc)
+
+    def _pre_hook(self, path: str, module: nn.Module):
+        leaf = _is_leaf(module)
+
+        def hook(mod, args, kwargs):
+            if self.leaf_depth:
+                self.leaf_depth += 1
+            elif leaf:
+                self.leaf_depth = 1
+                self._leaf_inputs = self.sources((args, kwargs))
+            else:
+                self.scopes.append(path)
+        return hook
+
+    def _post_hook(self, path: str, module: nn.Module):
+        leaf = _is_leaf(module)
+
+        def hook(mod, args, kwargs, output):
+            if self.leaf_depth > 1:
+                self.leaf_depth -= 1
+                return
+            if not leaf:
+                self.scopes.pop()
+                return
+            self.leaf_depth = 0
+            srcs, tensors = self._leaf_inputs, _tensors(output)
+            if not srcs or not tensors:
+                return
+            op_id = self.alloc(path)
+            kind = module_kind(module)
+
+            def make() -> Op:
+                return Op(op_id, path, kind, tuple(tensors[0].shape[1:]), srcs, module_label(module, kind),
+                          module=module, module_path=path, params=count_params(module))
+            self.on_op(op_id, tensors[0], make)
+            self.produced(op_id, output)
+        return hook
+
+    # --- functions -----------------------------------------------------------------------------------------------
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if self.leaf_depth:
+            return out
+        tensors = _tensors(out)
+        if not tensors:
+            return out
+        srcs = self.sources((args, kwargs))
+        if not srcs:
+            return out
+        fname = function_name(func)
+        kind = function_kind(fname)
+        name = scoped(self.scopes[-1], fname.strip("_"))
+        op_id = self.alloc(name)
+
+        def make() -> Op:
+            return Op(op_id, name, kind, tuple(tensors[0].shape[1:]), srcs, function_label(fname, kind))
+        self.on_op(op_id, tensors[0], make)
+        self.produced(op_id, out)
+        return out
+
+
+def _model_output_tensor(output) -> torch.Tensor:
+    tensors = _tensors(output)
+    if not tensors:
+        raise ValueError("the model returned no tensor")
+    return tensors[0]
+
+
+class DynamicCapture:
+    """The executed-graph path: ``op_graph`` describes it, ``run(...)`` records node outputs by op id."""
+
+    def __init__(self, model: nn.Module, example: torch.Tensor):
+        self.model = model
+        ops: list[Op] = [Op("input", "input", "input", tuple(example.shape[1:]), [])]
+        versions: list[tuple[Op, torch.Tensor, int]] = []
+
+        def on_op(op_id, tensor, make):
+            op = make()
+            ops.append(op)
+            versions.append((op, tensor, tensor._version))
+
+        watcher = _ExecutionWatcher(model, on_op)
+        with torch.no_grad(), watcher:
+            x = example.clone()
+            watcher.produced("input", x)
+            out = _model_output_tensor(model(x))
+            output_id = watcher.source(out)
+        if output_id is None:
+            raise ValueError("the model output is not computed from its input")
+        for op, tensor, version in versions:
+            op.mutated_later = tensor._version != version
+        by_id = {o.id: o for o in ops}
+        by_id[output_id].is_model_output = True
+        self.op_graph = OpGraph(ops, "dynamic", output_id)
+
+    def run(self, x: torch.Tensor, ends: dict[str, str], put: Callable[[str, torch.Tensor], None]):
+        """Forward ``x`` through the model, calling ``put(node_id, tensor)`` for every op in ``ends``."""
+
+        def on_op(op_id, tensor, make):
+            node_id = ends.get(op_id)
+            if node_id is not None:
+                put(node_id, tensor)
+
+        watcher = _ExecutionWatcher(self.model, on_op)
+        with watcher:
+            watcher.produced("input", x)
+            if "input" in ends:
+                put(ends["input"], x)
+            return self.model(x)

@@ -1,0 +1,129 @@
+"""Capture with torch.fx: a static graph from symbolic tracing, shapes from one real forward pass.
+
+Recording later runs a copy of the traced graph with a ``record(value, node_id)`` call inserted after every
+displayed node, so one ordinary forward pass yields every activation (no per-op Python hooks).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.fx as fx
+from torch import nn
+from torch.utils import _pytree as pytree
+
+from layerwalk.capture._ops import IdAllocator, Op, OpGraph, scoped
+from layerwalk.capture._recording import record
+from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
+                                     module_label)
+from layerwalk.capture.trackers import Marker, Tracker
+
+
+class _Tracer(fx.Tracer):
+    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
+        return isinstance(m, (Tracker, Marker)) or super().is_leaf_module(m, qualname)
+
+
+def _trace(model: nn.Module) -> fx.GraphModule:
+    graph = _Tracer().trace(model)
+    return fx.GraphModule(model, graph)
+
+
+class _ValueRecorder(fx.Interpreter):
+    """Runs the traced graph once and keeps every node's value and the tensor version at production."""
+
+    def __init__(self, gm):
+        super().__init__(gm)
+        self.values: dict[str, object] = {}
+        self.versions: dict[str, int] = {}
+
+    def run_node(self, n):
+        result = super().run_node(n)
+        self.values[n.name] = result
+        if isinstance(result, torch.Tensor):
+            self.versions[n.name] = result._version
+        return result
+
+
+def _scope(node: fx.Node, *, module_call: bool) -> str:
+    stack = node.meta.get("nn_module_stack") or {}
+    paths = [v[0] for v in stack.values()]
+    if module_call:
+        paths = paths[:-1]
+    return paths[-1] if paths else ""
+
+
+def _first_tensor_node(arg) -> fx.Node | None:
+    for leaf in pytree.tree_leaves(arg):
+        if isinstance(leaf, fx.Node):
+            return leaf
+    return None
+
+
+class FxCapture:
+    """The fx path: ``ops`` describes the graph, ``runner(ends)`` builds the recording module."""
+
+    def __init__(self, model: nn.Module, example: torch.Tensor):
+        self.model = model
+        gm = _trace(model)
+        rec = _ValueRecorder(gm)
+        with torch.no_grad():
+            rec.run(example)
+        self.op_graph, self._fx_name = self._build_ops(gm, rec)
+
+    def _build_ops(self, gm: fx.GraphModule, rec: _ValueRecorder) -> tuple[OpGraph, dict[str, str]]:
+        modules = dict(self.model.named_modules())
+        alloc = IdAllocator()
+        data_inputs: dict[str, list[str]] = {}   # fx node name → op ids it carries (non-tensor nodes pass through)
+        ops: list[Op] = []
+        fx_name: dict[str, str] = {}             # op id → fx node name
+        output_id = None
+        for n in gm.graph.nodes:
+            srcs: list[str] = []
+            for a in n.all_input_nodes:
+                for s in data_inputs.get(a.name, []):
+                    if s not in srcs:
+                        srcs.append(s)
+            value = rec.values.get(n.name)
+            if n.op == "placeholder":
+                if ops:  # extra inputs of a multi-input model are not part of the image graph
+                    continue
+                op = Op("input", "input", "input", tuple(value.shape[1:]), [])
+            elif n.op == "output":
+                target = _first_tensor_node(n.args[0])
+                output_id = (data_inputs.get(target.name) or [None])[-1] if target is not None else None
+                continue
+            elif not srcs:
+                continue  # constants, parameters (get_attr) and anything not computed from the input
+            elif not isinstance(value, torch.Tensor):
+                data_inputs[n.name] = srcs  # sizes, tuples …: pass the data dependency through
+                continue
+            elif n.op == "call_module":
+                module = modules[n.target]
+                kind = module_kind(module)
+                op = Op(alloc(n.target), n.target, kind, tuple(value.shape[1:]), srcs, module_label(module, kind),
+                        module=module, module_path=n.target, params=count_params(module))
+            else:
+                fname = function_name(n.target)
+                kind = function_kind(fname)
+                name = scoped(_scope(n, module_call=False), fname.strip("_"))
+                op = Op(alloc(name), name, kind, tuple(value.shape[1:]), srcs, function_label(fname, kind))
+            op.mutated_later = value._version != rec.versions.get(n.name, value._version)
+            ops.append(op)
+            fx_name[op.id] = n.name
+            data_inputs[n.name] = [op.id]
+        if output_id is None:
+            raise ValueError("the model output is not computed from its input")
+        ops_by_id = {o.id: o for o in ops}
+        ops_by_id[output_id].is_model_output = True
+        return OpGraph(ops, "fx", output_id), fx_name
+
+    def runner(self, ends: dict[str, str]) -> fx.GraphModule:
+        """A module equivalent to the model that records op ``o``'s value as node ``ends[o]``."""
+        gm = _trace(self.model)
+        by_name = {n.name: n for n in gm.graph.nodes}
+        for op_id, node_id in ends.items():
+            n = by_name[self._fx_name[op_id]]
+            with gm.graph.inserting_after(n):
+                gm.graph.call_function(record, (n, node_id))
+        gm.recompile()
+        return gm

@@ -1,0 +1,52 @@
+"""Where node outputs go during a recording forward pass.
+
+The active sink lives in a context variable, so concurrent forward passes in different threads (an input
+change while a feature-visualization job runs) never see each other's recordings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+
+import torch
+
+
+class StopForward(Exception):
+    """Raised after the requested node is recorded: nothing after it needs to run."""
+
+
+class Sink:
+    def __init__(self, wanted: set[str] | None, stop_after: str | None, clone_ids: frozenset[str]):
+        self.wanted = wanted
+        self.stop_after = stop_after
+        self.clone_ids = clone_ids
+        self.outputs: dict[str, torch.Tensor] = {}
+
+    def put(self, node_id: str, value) -> None:
+        if self.wanted is None or node_id in self.wanted:
+            if isinstance(value, torch.Tensor):
+                # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
+                self.outputs[node_id] = value.clone() if node_id in self.clone_ids else value
+        if node_id == self.stop_after:
+            raise StopForward
+
+
+_ACTIVE: ContextVar[Sink | None] = ContextVar("layerwalk_sink", default=None)
+
+
+def record(value, node_id: str):
+    """Called from instrumented graphs; a no-op outside a recording pass."""
+    sink = _ACTIVE.get()
+    if sink is not None:
+        sink.put(node_id, value)
+    return value
+
+
+@contextlib.contextmanager
+def recording(sink: Sink):
+    token = _ACTIVE.set(sink)
+    try:
+        yield sink
+    finally:
+        _ACTIVE.reset(token)

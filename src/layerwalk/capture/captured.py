@@ -1,0 +1,129 @@
+"""``capture()`` and the ``CapturedModel`` that records every displayed node in one forward pass."""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+from torch import nn
+
+from layerwalk.capture._dynamic import DynamicCapture
+from layerwalk.capture._fx import FxCapture
+from layerwalk.capture._recording import Sink, StopForward, recording
+from layerwalk.capture.fold import OUTPUT_ID, fold
+from layerwalk.capture.graph import LayerGraph
+from layerwalk.errors import CaptureError
+
+log = logging.getLogger(__name__)
+
+
+class CapturedModel:
+    """A model plus its displayed graph and the machinery to record node outputs.
+
+    Args:
+        model: any ``nn.Module`` taking one image batch. It is not modified (no hooks stay behind).
+        example_input: a batch of the input shape, e.g. ``torch.zeros(1, 3, 224, 224)``; one real forward
+            pass on it gives every shape.
+        detail: ``"layers"`` (conv→norm→act chains folded, as shown in 3D) or ``"ops"`` (every op).
+        method: ``"auto"`` (torch.fx where it traces, the executed graph otherwise), ``"fx"`` or ``"dynamic"``.
+    """
+
+    def __init__(self, model: nn.Module, example_input: torch.Tensor, detail: str = "layers", method: str = "auto"):
+        if method not in ("auto", "fx", "dynamic"):
+            raise ValueError(f"method must be auto, fx or dynamic, got {method!r}")
+        self.model = model
+        self._fx = self._dyn = None
+        op_graph = self._capture(model, example_input, method)
+        paths = {id(m): p for p, m in model.named_modules()}
+        folded = fold(op_graph, detail, paths)
+        self.graph: LayerGraph = folded.graph
+        self._ends = {**folded.ends, "input": "input"}
+        self._clone_ids = folded.clone_ids
+        self.output_is_probability = folded.output_is_probability
+        self._gm = self._fx.runner(self._ends) if self._fx is not None else None
+
+    def _capture(self, model, example, method):
+        if method in ("auto", "fx"):
+            try:
+                self._fx = FxCapture(model, example)
+                return self._fx.op_graph
+            except Exception as exc:  # torch.fx cannot trace every model; that is what the dynamic path is for
+                if method == "fx":
+                    raise CaptureError(f"torch.fx cannot trace this model: {exc}") from exc
+                log.info("torch.fx could not trace %s (%s); capturing the executed graph", type(model).__name__, exc)
+        try:
+            self._dyn = DynamicCapture(model, example)
+            return self._dyn.op_graph
+        except Exception as exc:
+            shape = tuple(example.shape)
+            raise CaptureError(
+                f"{type(model).__name__} failed on an example input of shape {shape}: {exc}. "
+                "Check the model's expected input size (CLI: --input-size C,H,W) and number of channels."
+            ) from exc
+
+    @property
+    def method(self) -> str:
+        return self.graph.method
+
+    def run(self, x: torch.Tensor, *, record: set[str] | None = None,
+            stop_after: str | None = None) -> dict[str, torch.Tensor]:
+        """One forward pass of ``x``; returns ``{node_id: output}`` (batch dim kept) for recorded nodes.
+
+        ``record=None`` records every displayed node. ``stop_after`` ends the pass right after that node (its
+        output is returned, nothing later runs) — what feature visualization of an early layer needs.
+        Autograd follows the caller's grad mode; outputs are not detached.
+        """
+        if stop_after is not None:
+            self.graph.node(stop_after)  # NotFoundError for an unknown id
+        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids)
+        out = None
+        with recording(sink):
+            try:
+                out = self._forward(x, sink)
+            except StopForward:
+                pass
+        if out is not None and (record is None or OUTPUT_ID in record):
+            sink.outputs[OUTPUT_ID] = self._probabilities(out)
+        return sink.outputs
+
+    def _forward(self, x, sink: Sink):
+        if self._gm is not None:
+            return self._gm(x)
+        return self._dyn.run(x, self._ends, sink.put)
+
+    def _probabilities(self, out) -> torch.Tensor:
+        t = out if isinstance(out, torch.Tensor) else next(v for v in torch.utils._pytree.tree_leaves(out)
+                                                            if isinstance(v, torch.Tensor))
+        if self.output_is_probability or t.dim() != 2:
+            return t
+        return torch.softmax(t.float(), dim=1)
+
+
+def capture_model(model: nn.Module, example_input: torch.Tensor, detail: str = "layers",
+                  method: str = "auto") -> CapturedModel:
+    """Capture ``model`` and keep what is needed to record its activations (see ``CapturedModel``)."""
+    was_training = model.training
+    model.eval()
+    try:
+        return CapturedModel(model, example_input, detail=detail, method=method)
+    finally:
+        model.train(was_training)
+
+
+def capture(model: nn.Module, example_input: torch.Tensor, detail: str = "layers") -> LayerGraph:
+    """The displayed graph of any classification CNN (residual adds, dense/inception concats, SE multiplies …).
+
+    Args:
+        model: the ``nn.Module``; its code is not modified.
+        example_input: one batch of the input shape (``torch.zeros(1, 3, 224, 224)``).
+        detail: ``"layers"`` folds conv→norm→act chains (what the 3D view shows); ``"ops"`` shows every op.
+
+    Returns:
+        A ``LayerGraph``: nodes in topological order with ids, names, kinds, shapes, params and precursors.
+
+    >>> import torch, torchvision, layerwalk
+    >>> g = layerwalk.capture(torchvision.models.resnet50(), torch.zeros(1, 3, 224, 224))
+    >>> sum(n.kind == "add" for n in g)
+    16
+    """
+    return capture_model(model, example_input, detail=detail).graph
