@@ -1,0 +1,141 @@
+"""Model specs → a ready model with its preprocessing: ``load_model``.
+
+============================  =====================================================================
+spec                          model
+============================  =====================================================================
+``demo``                      EfficientNet-Lite0 with its ImageNet weights (224×224, Lite normalisation)
+``covidresnet``               CovidResNet of the paper, Kaiming init, input 3×180×250 (W×H 250×180)
+``coviddensenet``             CovidDenseNet of the paper, Kaiming init, input 3×180×250
+``torchvision:NAME``          any torchvision classifier, e.g. ``torchvision:resnet18`` (random init
+                              unless its ImageNet weights are already in the torch hub cache)
+``path/to/file.py:factory``   a user model (see ``layerwalk.data.user_models`` for optional metadata)
+``package.module:factory``    the same, from an importable module
+============================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from layerwalk.data.covid_nets import INPUT_SIZE as COVID_INPUT_SIZE
+from layerwalk.data.covid_nets import CovidDenseNet, CovidResNet
+from layerwalk.data.imagenet import IMAGENET_MEAN, IMAGENET_STD, imagenet_class_names
+from layerwalk.data.weights import load_weights
+from layerwalk.errors import SpecError
+
+__all__ = ["ModelBundle", "load_model", "MODEL_SPECS"]
+
+MODEL_SPECS = ("demo", "covidresnet", "coviddensenet", "torchvision:NAME", "path/to/file.py:factory",
+               "package.module:factory")
+
+
+@dataclass
+class ModelBundle:
+    """A model in eval mode on the CPU plus what it takes to feed it.
+
+    Attributes:
+        model: the network.
+        name: human name, e.g. ``"EfficientNet-Lite0 (ImageNet)"``; says "random init" for untrained models.
+        spec: the spec it was loaded from.
+        input_size: (C, H, W) the model expects.
+        mean, std: per-channel normalisation on 0…1 pixels; ``None`` → use the dataset's.
+        class_names: ``None`` → use the dataset's.
+    """
+
+    model: nn.Module
+    name: str
+    spec: str
+    input_size: tuple[int, int, int]
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+    class_names: list[str] | None = None
+
+
+def load_model(spec: str, *, weights: str | Path | None = None, num_classes: int | None = None,
+               in_channels: int | None = None) -> ModelBundle:
+    """Build the model a spec names, optionally fill it from a weights file, and put it in eval mode.
+
+    Args:
+        spec: one of ``MODEL_SPECS`` (see the module docstring).
+        weights: ``.pt``/``.pth`` (loaded with ``weights_only=True``) or ``.safetensors``; must match exactly.
+        num_classes: classifier outputs (default: 1000 for ImageNet models, 2 for the Covid nets).
+        in_channels: input channels (default 3).
+
+    Returns:
+        A ``ModelBundle``.
+
+    Raises:
+        SpecError: unknown or broken spec. WeightsError: unsafe, unreadable or mismatching weights.
+
+    >>> bundle = load_model("covidresnet", num_classes=3)
+    >>> bundle.input_size, bundle.model.fc.out_features
+    ((3, 180, 250), 3)
+    """
+    spec = spec.strip()
+    bundle = _build(spec, num_classes, in_channels)
+    if weights is not None:
+        load_weights(bundle.model, weights)
+        bundle.name = f"{bundle.name.split(' (')[0]} ({Path(weights).name})"
+    bundle.model.eval().to("cpu")
+    return bundle
+
+
+def _build(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
+    key = spec.lower()
+    if key == "demo":
+        return _demo(spec, num_classes, in_channels)
+    if key in ("covidresnet", "coviddensenet"):
+        return _covid(spec, num_classes, in_channels)
+    if key.startswith("torchvision:"):
+        return _torchvision(spec, num_classes, in_channels)
+    from layerwalk.data.user_models import is_user_spec
+
+    if is_user_spec(spec):
+        return _user(spec, num_classes, in_channels)
+    raise SpecError(f"unknown model spec {spec!r}; use one of: {', '.join(MODEL_SPECS)}")
+
+
+def _demo(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
+    from layerwalk.data.efficientnet import LITE_INPUT_SIZE, LITE_MEAN, LITE_STD, efficientnet_lite0
+
+    classes, channels = num_classes or 1000, in_channels or 3
+    model = efficientnet_lite0(num_classes=classes, in_channels=channels)
+    fresh = [what for what, changed in (("classifier", classes != 1000), ("stem", channels != 3)) if changed]
+    name = "EfficientNet-Lite0 (ImageNet" + (f", new {' and '.join(fresh)} random init)" if fresh else ")")
+    rgb = channels == 3  # the pretrained stem expects the Lite normalisation of RGB pixels
+    return ModelBundle(model, name, spec, (channels, *LITE_INPUT_SIZE[1:]), LITE_MEAN if rgb else None,
+                       LITE_STD if rgb else None, imagenet_class_names() if classes == 1000 else None)
+
+
+def _covid(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
+    cls = CovidResNet if spec.lower() == "covidresnet" else CovidDenseNet
+    channels = in_channels or COVID_INPUT_SIZE[0]
+    model = cls(num_classes=num_classes or 2, in_channels=channels)
+    return ModelBundle(model, f"{cls.__name__} (random init)", spec, (channels, *COVID_INPUT_SIZE[1:]))
+
+
+def _torchvision(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
+    from layerwalk.data.torchvision_models import torchvision_model
+
+    if in_channels not in (None, 3):
+        raise SpecError(f"{spec} takes 3 input channels; for {in_channels} channels wrap the model in a factory "
+                        "(file.py:factory) that replaces its first convolution")
+    name = spec.split(":", 1)[1].strip()
+    classes = num_classes or 1000
+    model, side, pretrained = torchvision_model(name, num_classes=classes)
+    imagenet = classes == 1000
+    label = "ImageNet weights from the torch hub cache" if pretrained else "random init, no pretrained weights"
+    return ModelBundle(model, f"{name} ({label})", spec, (3, side, side), IMAGENET_MEAN if imagenet else None,
+                       IMAGENET_STD if imagenet else None, imagenet_class_names() if imagenet else None)
+
+
+def _user(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
+    from layerwalk.data.user_models import user_model
+
+    found = user_model(spec, num_classes=num_classes, in_channels=in_channels)
+    size = found.input_size or (in_channels or 3, 224, 224)
+    name = f"{type(found.model).__name__} ({spec.rpartition(':')[0].rsplit('/', 1)[-1]})"
+    return ModelBundle(found.model, name, spec, size, found.mean, found.std, found.class_names)
