@@ -1,1 +1,10 @@
-"""layerwalk: walk through a PyTorch CNN in 3D and in VR."""
+"""layerwalk: walk through a PyTorch CNN in 3D and in VR.
+
+>>> import torch, torchvision, layerwalk
+>>> graph = layerwalk.capture(torchvision.models.resnet18(), torch.zeros(1, 3, 224, 224))
+"""
+
+from layerwalk import errors
+from layerwalk.capture import CapturedModel, GraphNode, LayerGraph, Marker, Tracker, capture, capture_model
+
+__all__ = ["capture", "capture_model", "CapturedModel", "LayerGraph", "GraphNode", "Tracker", "Marker", "errors"]

@@ -135,7 +135,10 @@ class _ExecutionWatcher(TorchFunctionMode):
         op_id = self.alloc(name)
 
         def make() -> Op:
-            return Op(op_id, name, kind, tuple(tensors[0].shape[1:]), srcs, function_label(fname, kind))
+            # Parameters used functionally (ConvNeXt's layer scale) belong to the op that uses them.
+            params = sum(t.numel() for t in _tensors((args, kwargs)) if isinstance(t, nn.Parameter))
+            return Op(op_id, name, kind, tuple(tensors[0].shape[1:]), srcs, function_label(fname, kind),
+                      params=params)
         self.on_op(op_id, tensors[0], make)
         self.produced(op_id, out)
         return out

@@ -106,7 +106,11 @@ class FxCapture:
                 fname = function_name(n.target)
                 kind = function_kind(fname)
                 name = scoped(_scope(n, module_call=False), fname.strip("_"))
-                op = Op(alloc(name), name, kind, tuple(value.shape[1:]), srcs, function_label(fname, kind))
+                # Parameters used functionally (ConvNeXt's layer scale) belong to the op that uses them.
+                params = sum(rec.values[a.name].numel() for a in n.all_input_nodes
+                             if a.op == "get_attr" and isinstance(rec.values[a.name], nn.Parameter))
+                op = Op(alloc(name), name, kind, tuple(value.shape[1:]), srcs, function_label(fname, kind),
+                        params=params)
             op.mutated_later = value._version != rec.versions.get(n.name, value._version)
             ops.append(op)
             fx_name[op.id] = n.name

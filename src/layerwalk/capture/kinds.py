@@ -54,8 +54,7 @@ JOIN_KINDS = frozenset({"add", "concat", "mul", "sub"})
 
 
 # Well-known parameter-free modules outside torch.nn (torchvision, timm), recognised by class name.
-_MODULE_NAME_KINDS = {"Permute": "reshape", "StochasticDepth": "dropout", "DropPath": "dropout",
-                      "SqueezeExcitation": "module", "Conv2dNormActivation": "module"}
+_MODULE_NAME_KINDS = {"Permute": "reshape", "StochasticDepth": "dropout", "DropPath": "dropout"}
 
 
 def module_kind(module: nn.Module) -> str:
