@@ -1,0 +1,82 @@
+"""One layer: its activation (binary and colormapped PNG), histograms, export zip, feature visualization job."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from layerwalk.api import schemas, service, wire
+from layerwalk.api.deps import LayerDep, NetworkDep, SnapshotDep, StateDep
+from layerwalk.api.errors import NotAvailable
+from layerwalk.api.routes._responses import OCTET, PNG, ZIP, versioned
+from layerwalk.api.routes.networks import activations_response
+from layerwalk.errors import NotFoundError
+
+router = APIRouter(prefix="/api/networks/{nid}/layers/{lid}", tags=["layers"], responses=schemas.ERRORS)
+
+
+def _require_activation(snapshot, layer) -> None:
+    if layer.id not in snapshot.activations:
+        raise NotFoundError(f"layer {layer.id!r} ({layer.kind}) has no activation to show")
+
+
+@router.get("/activations", operation_id="getLayerActivations", response_class=Response, responses=OCTET)
+async def get_layer_activations(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep, state: StateDep,
+                                request: Request):
+    """One layer's activation in the binary activation format."""
+    _require_activation(snapshot, layer)
+    return await activations_response(entry, snapshot, [layer.id], state, request)
+
+
+@router.get("/activations.png", operation_id="getLayerAtlas", response_class=Response, responses=PNG)
+async def get_layer_atlas(snapshot: SnapshotDep, layer: LayerDep):
+    """One layer's channels as a colormapped atlas (blue below zero, black at zero, white above)."""
+    _require_activation(snapshot, layer)
+
+    def render() -> bytes:
+        enc = snapshot.encoded(layer.id)
+        return wire.atlas_png(enc.data, enc.zero_level)
+
+    return versioned(await run_in_threadpool(render), "image/png", snapshot.version)
+
+
+@router.get("/histograms", operation_id="getLayerHistograms", response_model=schemas.HistogramsResponse)
+async def get_histograms(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep) -> dict:
+    """Histogram of the layer's activation and, if it has weights, of its weights."""
+    _require_activation(snapshot, layer)
+    activation = await run_in_threadpool(snapshot.histogram, layer.id)
+    weights = await run_in_threadpool(entry.network.weight_histogram, layer.id)
+    return {"version": snapshot.version, "activation": service.histogram_dict(activation),
+            "weights": service.histogram_dict(weights)}
+
+
+@router.get("/export", operation_id="exportLayer", response_class=Response, responses=ZIP)
+async def export_layer(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep):
+    """A zip of the layer: one PNG per channel, activations.npy and meta.json."""
+    from layerwalk.engine import export_layer as export
+
+    _require_activation(snapshot, layer)
+    body = await run_in_threadpool(export, snapshot, entry.network, layer.id)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{entry.id}-{layer.id}-v{snapshot.version}") + ".zip"
+    return versioned(body, "application/zip", snapshot.version,
+                     **{"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/featurevis", operation_id="startFeaturevis", response_model=schemas.JobCreated,
+             responses={501: {"model": schemas.ErrorResponse}})
+def start_featurevis(entry: NetworkDep, layer: LayerDep, state: StateDep,
+                     body: Annotated[schemas.FeaturevisRequest, Body()] = schemas.FeaturevisRequest()) -> dict:
+    """Start a feature visualization job for some channels of this layer; follow it under /api/jobs/{id}."""
+    if "featurevis" not in state.jobs.kinds:
+        raise NotAvailable("feature visualization is not available in this installation (layerwalk.featurevis "
+                           "is missing); update layerwalk")
+    channels = body.channels
+    c = layer.shape[0] if layer.shape else 1
+    if channels is not None and any(ch >= c for ch in channels):
+        raise NotFoundError(f"layer {layer.id!r} has {c} channels; valid channels: 0…{c - 1}")
+    job = state.jobs.submit("featurevis", entry=entry, layer=layer.id, channels=channels, steps=body.steps,
+                            start=body.start, snapshot=entry.network.snapshot)
+    return {"job": job.id}

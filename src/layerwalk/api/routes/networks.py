@@ -1,0 +1,67 @@
+"""Networks: the list, the graph with its 3D layout, classification, the current input and all activations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from layerwalk.api import schemas, service, wire
+from layerwalk.api.deps import NetworkDep, SnapshotDep, StateDep
+from layerwalk.api.routes._responses import OCTET, PNG, versioned
+from layerwalk.api.state import NetworkEntry
+from layerwalk.layout import layout_graph
+
+router = APIRouter(prefix="/api/networks", tags=["networks"], responses=schemas.ERRORS)
+
+
+@router.get("", operation_id="listNetworks", response_model=list[schemas.NetworkInfo])
+def list_networks(state: StateDep) -> list[dict]:
+    """All served networks with their input shape, dataset and class names."""
+    return [network_info(entry) for entry in state.networks]
+
+
+@router.get("/{nid}/graph", operation_id="getGraph", response_model=schemas.GraphResponse)
+def get_graph(entry: NetworkDep) -> dict:
+    """The layer graph and its 3D layout (metres, input at z=0, running towards -z)."""
+    graph = entry.network.graph
+    if entry._layout is None:
+        entry._layout = layout_graph(graph)
+    nodes = [{**n.to_dict(), "has_weights": bool(n.module) and n.params > 0} for n in graph.nodes]
+    return {"network": entry.id, "nodes": nodes, "total_params": graph.total_params, "detail": graph.detail,
+            "method": graph.method, "layout": entry._layout}
+
+
+@router.get("/{nid}/classification", operation_id="getClassification", response_model=schemas.ClassificationResponse)
+def get_classification(snapshot: SnapshotDep, top: Annotated[int, Query(ge=1, le=1000)] = 5) -> dict:
+    """The top-k classes of the current input."""
+    return {"version": snapshot.version, "predictions": service.predictions(snapshot, top)}
+
+
+@router.get("/{nid}/input.png", operation_id="getInputImage", response_class=Response, responses=PNG)
+async def get_input_image(snapshot: SnapshotDep):
+    """The current input, resized to the model's input size, as PNG."""
+    return versioned(await run_in_threadpool(wire.png_bytes, snapshot.input_image), "image/png", snapshot.version)
+
+
+@router.get("/{nid}/activations", operation_id="getActivations", response_class=Response, responses=OCTET)
+async def get_activations(entry: NetworkDep, snapshot: SnapshotDep, state: StateDep, request: Request):
+    """Every displayed layer's activation in one binary response (format: docs/architecture.md)."""
+    return await activations_response(entry, snapshot, service.activation_layers(entry, snapshot), state, request)
+
+
+async def activations_response(entry: NetworkEntry, snapshot, layer_ids: list[str], state, request: Request):
+    gz = wire.accepts_gzip(request.headers.get("accept-encoding"))
+    level = state.settings.gzip_level if gz else None
+    body = await run_in_threadpool(service.activations_payload, entry, snapshot, layer_ids, level)
+    headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": "gzip"} if gz else {})}
+    return versioned(body, "application/octet-stream", snapshot.version, **headers)
+
+
+def network_info(entry: NetworkEntry) -> dict:
+    net = entry.network
+    return {"id": entry.id, "name": str(net.name), "spec": getattr(net, "spec", None),
+            "input_shape": [int(v) for v in net.input_size], "num_layers": len(net.graph.nodes),
+            "dataset": entry.dataset.id if entry.dataset else None, "class_names": list(net.class_names or []),
+            "version": net.snapshot.version}

@@ -1,0 +1,174 @@
+"""Request and response schemas of the HTTP API (separate from the library's internal objects)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="stable machine-readable code, e.g. not_found, bad_image, invalid_request")
+    detail: str = Field(description="what went wrong and what to do")
+
+
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422)}
+
+
+# --- networks and graphs -------------------------------------------------------------------------------------
+class NetworkInfo(BaseModel):
+    id: str
+    name: str
+    spec: str | None
+    input_shape: list[int]
+    num_layers: int
+    dataset: str | None
+    class_names: list[str]
+    version: int
+
+
+class GraphNodeOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    shape: list[int]
+    params: int
+    module: str | None
+    precursors: list[str]
+    label: str
+    folded: list[str]
+    text: str | None
+    has_weights: bool
+
+
+class LayoutNode(BaseModel):
+    x: float
+    y: float
+    z: float
+    width: float
+    height: float
+    stage: int
+    lane: int
+    grid: list[int] = Field(description="[cols, rows] of the channel atlas")
+
+
+class LayoutEdge(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+    label: str
+    points: list[list[float]] = Field(description="floor polyline [[x, z], …] at y = 0")
+
+
+class Bounds(BaseModel):
+    min: list[float]
+    max: list[float]
+
+
+class Layout(BaseModel):
+    nodes: dict[str, LayoutNode]
+    edges: list[LayoutEdge]
+    bounds: Bounds
+    origin: list[float]
+
+
+class GraphResponse(BaseModel):
+    network: str
+    nodes: list[GraphNodeOut]
+    total_params: int
+    detail: str
+    method: str
+    layout: Layout
+
+
+# --- datasets ------------------------------------------------------------------------------------------------
+class DatasetInfo(BaseModel):
+    id: str
+    name: str
+    spec: str | None
+    size: int
+    class_names: list[str]
+    channels: int
+
+
+class DatasetItem(BaseModel):
+    index: int
+    label: int | None
+    class_name: str | None
+
+
+class DatasetItems(BaseModel):
+    total: int
+    offset: int
+    items: list[DatasetItem]
+
+
+# --- input and results ---------------------------------------------------------------------------------------
+class DatasetSource(BaseModel):
+    source: Literal["dataset"]
+    dataset: str
+    index: int = Field(ge=0)
+
+
+class NoiseSource(BaseModel):
+    source: Literal["noise"]
+    seed: int = Field(ge=0, le=2**32 - 1)
+
+
+class FeaturevisSource(BaseModel):
+    source: Literal["featurevis"]
+    layer: str
+    channel: int = Field(ge=0)
+
+
+InputRequest = Annotated[DatasetSource | NoiseSource | FeaturevisSource, Field(discriminator="source")]
+
+
+class Prediction(BaseModel):
+    index: int
+    name: str
+    probability: float
+
+
+class InputResponse(BaseModel):
+    network: str
+    version: int
+    source: dict[str, Any]
+    classification: list[Prediction]
+
+
+class ClassificationResponse(BaseModel):
+    version: int
+    predictions: list[Prediction]
+
+
+class Histogram(BaseModel):
+    counts: list[float]
+    edges: list[float]
+
+
+class HistogramsResponse(BaseModel):
+    version: int
+    activation: Histogram
+    weights: Histogram | None
+
+
+# --- jobs ----------------------------------------------------------------------------------------------------
+class FeaturevisRequest(BaseModel):
+    channels: list[Annotated[int, Field(ge=0)]] | None = Field(default=None, max_length=512)
+    steps: int | None = Field(default=None, ge=1, le=10_000)
+    start: Literal["input", "noise"] = "noise"
+
+
+class JobCreated(BaseModel):
+    job: str
+
+
+class JobInfo(BaseModel):
+    id: str
+    kind: str
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    progress: float
+    eta_seconds: float | None
+    message: str
+    result: Any = None

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from layerwalk.api import Settings, create_app
+
+from .fakes import FakeDataset, FakeNetwork
+
+
+def make_networks():
+    """A tiny real CNN behind the real engine Network when available, else the fake."""
+    try:
+        from .tiny import tiny_network
+    except ImportError:
+        return [FakeNetwork()], [FakeDataset()]
+    return tiny_network()
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    apps = []
+
+    def make(**settings):
+        networks, datasets = make_networks()
+        kinds = settings.pop("job_kinds", None)
+        app = create_app(Settings(client_dist=tmp_path / "no-client", **settings), networks, datasets, job_kinds=kinds)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.state.layerwalk.close()
+
+
+@pytest.fixture
+def client(app_factory):
+    with TestClient(app_factory()) as c:
+        yield c
