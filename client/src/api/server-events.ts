@@ -1,0 +1,63 @@
+import type { ApiClient } from './client';
+import type { InputEvent, Job } from './types';
+
+export interface ServerEventHandlers {
+  input(event: InputEvent): void;
+  job?(job: Job): void;
+  /** Called with false when the server stops answering and true when it is back. */
+  connection(online: boolean): void;
+}
+
+/**
+ * Follow the server's event stream (/api/events). EventSource retries by itself on dropped connections, but
+ * gives up after an HTTP error, so we also poll /api/networks while offline and re-open the stream when the
+ * server answers again.
+ */
+export function subscribeServerEvents(api: ApiClient, handlers: ServerEventHandlers, pollMs = 2000): () => void {
+  let source: EventSource | null = null;
+  let online = true;
+  let poll: number | undefined;
+  let closed = false;
+
+  const setOnline = (value: boolean) => {
+    if (value === online) return;
+    online = value;
+    handlers.connection(value);
+    if (!value) startPolling();
+  };
+
+  const open = () => {
+    source?.close();
+    source = new EventSource(api.eventsUrl());
+    source.onopen = () => setOnline(true);
+    source.onerror = () => {
+      setOnline(false);
+      if (source?.readyState === EventSource.CLOSED) source = null;
+    };
+    source.addEventListener('input', (e) => handlers.input(JSON.parse((e as MessageEvent).data)));
+    source.addEventListener('job', (e) => handlers.job?.(JSON.parse((e as MessageEvent).data)));
+  };
+
+  const startPolling = () => {
+    if (poll !== undefined) return;
+    poll = window.setInterval(async () => {
+      try {
+        await api.networks();
+      } catch {
+        return;
+      }
+      window.clearInterval(poll);
+      poll = undefined;
+      if (closed) return;
+      if (!source || source.readyState !== EventSource.OPEN) open();
+      setOnline(true);
+    }, pollMs);
+  };
+
+  open();
+  return () => {
+    closed = true;
+    source?.close();
+    if (poll !== undefined) window.clearInterval(poll);
+  };
+}

@@ -1,0 +1,199 @@
+import { Clock, Vector3 } from 'three';
+import { ApiClient, ApiError } from '../api/client';
+import { subscribeServerEvents } from '../api/server-events';
+import type { DatasetInfo, NetworkInfo } from '../api/types';
+import { networkOffsets } from '../graph/network-offsets';
+import { createDesktopLocomotion } from '../input/desktop-locomotion';
+import { DesktopPointer } from '../input/desktop-pointer';
+import { InteractionManager } from '../input/interaction';
+import { createCarriedItem } from '../scene/carried-item';
+import { DATASET_WORLD, createDatasetPanel } from '../scene/dataset-panel';
+import type { DatasetPanel } from '../scene/dataset-panel';
+import { CARD_SIZE } from '../scene/info-card';
+import { LABEL_SIZE } from '../scene/edge-labels';
+import { createNetworkView } from '../scene/network-view';
+import type { NetworkView } from '../scene/network-view';
+import { QuadAtlas } from '../scene/quad-atlas';
+import { createWorld } from '../scene/world';
+import { createBanner } from '../ui/banner';
+import { createFlyToSearch } from '../ui/fly-to-search';
+import { createHelpOverlay } from '../ui/help-overlay';
+import { createMagnifier } from '../ui/magnifier';
+import { createToasts } from '../ui/toast';
+import { createTooltip } from '../ui/tooltip';
+import { enableFileDrop, makeDatasetInteractive, makeStationInteractive, putBack } from './carry-interaction';
+import type { AppContext } from './context';
+import { installDebugApi } from './debug-api';
+import { FrameScheduler } from './frame-scheduler';
+import { makeCardsInteractive, makePanelInteractive } from './layer-interaction';
+import { loadWeightHistograms, refreshNetwork } from './network-state';
+
+const _look = new Vector3();
+const _eye = new Vector3();
+
+/** Build the client in `container` and keep it in sync with the server. */
+export function startApp(container: HTMLElement, overlay: HTMLElement): AppContext {
+  const world = createWorld(container);
+  const pointer = new DesktopPointer(world.camera, world.renderer.domElement);
+  const interaction = new InteractionManager();
+  interaction.addPointer(pointer);
+  const banner = createBanner(overlay);
+  const toast = createToasts(overlay);
+  const ctx: AppContext = {
+    api: new ApiClient(), world, pointer, interaction,
+    locomotion: createDesktopLocomotion(world.camera, world.renderer.domElement),
+    scheduler: new FrameScheduler(),
+    cardAtlas: new QuadAtlas(world.renderer, { name: 'info-cards', slotWidth: CARD_SIZE.width, slotHeight: CARD_SIZE.height }),
+    labelAtlas: new QuadAtlas(world.renderer, { name: 'edge-labels', slotWidth: LABEL_SIZE.width, slotHeight: LABEL_SIZE.height }),
+    carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
+    tooltip: createTooltip(overlay), magnifier: createMagnifier(overlay),
+    metrics: { lastUpdateMs: null, updates: 0, frameMs: 0 },
+    refresh: (nid, t0) => refreshNetwork(ctx, nid, t0),
+    reportError: (err) => {
+      console.warn(err);
+      toast(err instanceof ApiError ? err.message : `Error: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    },
+  };
+  world.scene.add(ctx.cardAtlas.object, ctx.labelAtlas.object, ctx.carried.object);
+  createHelpOverlay(overlay);
+  const search = createFlyToSearch(overlay, (q) => flyToLayer(ctx, q));
+  const debug = installDebugApi(ctx, banner);
+  interaction.onEmptySelect = (p) => {
+    if (p === pointer && !ctx.carry) world.renderer.domElement.requestPointerLock?.()?.catch?.(() => {});
+  };
+  window.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && ctx.carry) putBack(ctx);
+  });
+  document.addEventListener('pointerlockchange', () =>
+    document.body.classList.toggle('lw-locked', document.pointerLockElement === world.renderer.domElement));
+  enableFileDrop(ctx);
+  startRenderLoop(ctx);
+
+  const boot = async () => {
+    const [networks, datasets] = await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
+    buildScene(ctx, networks, datasets, await Promise.all(networks.map((n) => ctx.api.graph(n.id))));
+    search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
+    debug.flags.sceneReady = true;
+    await Promise.all(networks.map((n) => ctx.refresh(n.id)));
+    debug.flags.activationsReady = true;
+    networks.forEach((n) => loadWeightHistograms(ctx, n.id));
+  };
+  const connect = async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await boot();
+        banner.hide();
+        return;
+      } catch (err) {
+        if (attempt === 0 || !(err instanceof ApiError && err.status === 0)) ctx.reportError(err);
+        banner.show('The layerwalk server is not answering — retrying…');
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  };
+  debug.resolveReady(connect());
+  subscribeServerEvents(ctx.api, {
+    input(e) {
+      const view = ctx.views.get(e.network);
+      if (view && e.version !== view.version) ctx.refresh(e.network).catch((err) => ctx.reportError(err));
+    },
+    connection(online) {
+      if (!online) banner.show('Connection to the layerwalk server lost — reconnecting…');
+      else {
+        banner.hide();
+        resync(ctx).catch((err) => ctx.reportError(err));
+      }
+    },
+  });
+  return ctx;
+}
+
+/** After a reconnect: reload every network whose input changed while we were away. */
+async function resync(ctx: AppContext): Promise<void> {
+  for (const n of await ctx.api.networks()) {
+    const view = ctx.views.get(n.id);
+    if (view && n.version !== view.version) await ctx.refresh(n.id);
+  }
+}
+
+function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetInfo[], graphs: Awaited<ReturnType<ApiClient['graph']>>[]): void {
+  const offsets = networkOffsets(graphs.map((g) => ({ minX: g.layout.bounds.min[0], maxX: g.layout.bounds.max[0] })));
+  const cardOwners = new Map<number, { view: NetworkView; lid: string }>();
+  networks.forEach((info, i) => {
+    const view = createNetworkView(info, graphs[i], offsets[i], ctx.cardAtlas, ctx.labelAtlas);
+    ctx.views.set(info.id, view);
+    ctx.world.scene.add(view.object);
+    view.panels.forEach((panel) => makePanelInteractive(ctx, view, panel));
+    view.cards.forEach((card, lid) => cardOwners.set(card.slot.index, { view, lid }));
+    makeStationInteractive(ctx, view);
+    if (view.missing.length) ctx.toast(`${view.missing.length} layers of ${info.name} have no place in the layout`, 'error');
+  });
+  makeCardsInteractive(ctx, cardOwners);
+  const first = ctx.views.values().next().value;
+  if (first) placeStartCamera(ctx, first);
+  const shown = new Set<string>();
+  for (const view of ctx.views.values()) {
+    const did = view.info.dataset;
+    const dataset = datasets.find((d) => d.id === did);
+    if (!dataset || shown.has(dataset.id)) continue;
+    shown.add(dataset.id);
+    addDatasetPanel(ctx, dataset, view);
+  }
+}
+
+function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkView): DatasetPanel {
+  const panel = createDatasetPanel(ctx.api, dataset, (err) => ctx.reportError(err));
+  const [ox, oz] = view.graph.layout.origin;
+  panel.object.position.set(view.offsetX + ox - 1.75, 0.45 + DATASET_WORLD.height / 2, oz + 0.9);
+  panel.object.rotation.y = 0.55;
+  ctx.world.scene.add(panel.object);
+  makeDatasetInteractive(ctx, panel);
+  panel.showPage(0).catch((err) => ctx.reportError(err));
+  ctx.datasetPanels.push(panel);
+  return panel;
+}
+
+function placeStartCamera(ctx: AppContext, view: NetworkView): void {
+  const [ox, oz] = view.graph.layout.origin;
+  const cam = ctx.world.camera;
+  cam.position.set(view.offsetX + ox - 0.5, 1.7, oz + 3.3);
+  cam.lookAt(_look.set(view.offsetX + ox - 0.7, 1.2, oz));
+  ctx.locomotion.syncFromCamera();
+}
+
+/** Fly the camera in front of the first layer whose name or id matches (exact, then prefix, then substring). */
+export function flyToLayer(ctx: AppContext, query: string): boolean {
+  const q = query.toLowerCase();
+  if (!q) return false;
+  const all = [...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => ({ v, p })));
+  const match =
+    all.find(({ p }) => p.node.name.toLowerCase() === q || p.node.id.toLowerCase() === q) ??
+    all.find(({ p }) => p.node.name.toLowerCase().startsWith(q)) ??
+    all.find(({ p }) => p.node.name.toLowerCase().includes(q));
+  if (!match) return false;
+  const mesh = match.p.object;
+  mesh.getWorldPosition(_look);
+  const back = Math.max(1.6, Math.max(mesh.scale.x, mesh.scale.y) * 1.1 + 0.6);
+  _eye.set(_look.x + 0.3, Math.max(1.2, _look.y + 0.1), _look.z + back);
+  ctx.locomotion.flyTo(_eye, _look.setX(_look.x + 0.3));
+  return true;
+}
+
+function startRenderLoop(ctx: AppContext): void {
+  const clock = new Clock();
+  const { renderer, scene, camera } = ctx.world;
+  renderer.setAnimationLoop(() => {
+    const dt = Math.min(0.1, clock.getDelta());
+    ctx.metrics.frameMs = ctx.metrics.frameMs * 0.9 + dt * 1000 * 0.1;
+    ctx.locomotion.update(dt);
+    camera.updateMatrixWorld();
+    ctx.interaction.update();
+    ctx.carried.update(ctx.pointer);
+    ctx.scheduler.run();
+    for (const v of ctx.views.values()) v.update();
+    ctx.datasetPanels.forEach((p) => p.update());
+    ctx.cardAtlas.flush();
+    ctx.labelAtlas.flush(64);
+    renderer.render(scene, camera);
+  });
+}

@@ -1,0 +1,50 @@
+import type { ApiClient } from '../api/client';
+import type { InputSource } from '../api/types';
+import type { DesktopLocomotion } from '../input/desktop-locomotion';
+import type { DesktopPointer } from '../input/desktop-pointer';
+import type { InteractionManager } from '../input/interaction';
+import type { DatasetPanel } from '../scene/dataset-panel';
+import type { CarriedItem } from '../scene/carried-item';
+import type { NetworkView } from '../scene/network-view';
+import type { QuadAtlas } from '../scene/quad-atlas';
+import type { World } from '../scene/world';
+import type { Magnifier } from '../ui/magnifier';
+import type { Toast } from '../ui/toast';
+import type { Tooltip } from '../ui/tooltip';
+import type { FrameScheduler } from './frame-scheduler';
+
+/** What the carried image is: the input source it becomes when dropped on an input canvas. */
+export interface Carry {
+  source: InputSource;
+  label: string;
+}
+
+export interface Metrics {
+  /** ms from "drop image" (or input event) to "all panels of that network updated" */
+  lastUpdateMs: number | null;
+  updates: number;
+  frameMs: number;
+}
+
+/** Shared state of the running client, passed to the app modules instead of globals. */
+export interface AppContext {
+  api: ApiClient;
+  world: World;
+  pointer: DesktopPointer;
+  interaction: InteractionManager;
+  locomotion: DesktopLocomotion;
+  scheduler: FrameScheduler;
+  cardAtlas: QuadAtlas;
+  labelAtlas: QuadAtlas;
+  carried: CarriedItem;
+  carry: Carry | null;
+  views: Map<string, NetworkView>;
+  datasetPanels: DatasetPanel[];
+  toast: Toast;
+  tooltip: Tooltip;
+  magnifier: Magnifier;
+  metrics: Metrics;
+  /** reload a network's activations, classification and input image (after a drop or an input event) */
+  refresh(nid: string, t0?: number): Promise<void>;
+  reportError(err: unknown): void;
+}

@@ -1,0 +1,117 @@
+import { Mesh, Object3D, Vector3 } from 'three';
+import type { AppContext } from './context';
+import { flyToLayer } from './app';
+import { uploadFile } from './carry-interaction';
+
+const _v = new Vector3();
+
+export interface DebugFlags {
+  sceneReady: boolean;
+  activationsReady: boolean;
+}
+
+/**
+ * `window.__layerwalk`: read-only hooks for tests and benchmarks (scene graph, renderer stats, timings, and
+ * screen positions of things to click). Nothing in the client depends on it.
+ */
+export function installDebugApi(ctx: AppContext, banner: { readonly visible: boolean }) {
+  const flags: DebugFlags = { sceneReady: false, activationsReady: false };
+  let resolveReady: (p: Promise<void>) => void = () => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = (p) => p.then(resolve, reject);
+  });
+  const api = {
+    ready, flags, ctx,
+    get scene() {
+      return ctx.world.scene;
+    },
+    get renderer() {
+      return ctx.world.renderer;
+    },
+    get camera() {
+      return ctx.world.camera;
+    },
+    get lastUpdateMs() {
+      return ctx.metrics.lastUpdateMs;
+    },
+    get updates() {
+      return ctx.metrics.updates;
+    },
+    get bannerVisible() {
+      return banner.visible;
+    },
+    get pendingTasks() {
+      return ctx.scheduler.pending;
+    },
+    get carrying() {
+      return ctx.carry?.label ?? null;
+    },
+    get networks() {
+      return Object.fromEntries([...ctx.views].map(([id, v]) => [id, {
+        id, name: v.info.name, version: v.version, graphNodes: v.graph.nodes.map((n) => n.id),
+        layers: [...v.panels.keys()], missing: v.missing, classificationText: v.station.classificationText,
+        /** a few decoded levels of a layer's current data, to detect texture changes */
+        checksum: (lid: string) => checksum(v.panels.get(lid)?.current?.data),
+      }]));
+    },
+    stats() {
+      const info = ctx.world.renderer.info;
+      let panels = 0;
+      ctx.world.scene.traverse((o) => {
+        if ((o as Mesh).isMesh && o.name.startsWith('layer:')) panels++;
+      });
+      const layers = [...ctx.views.values()].reduce((n, v) => n + v.graph.nodes.filter((x) => x.kind !== 'marker').length, 0);
+      return {
+        calls: info.render.calls, triangles: info.render.triangles, textures: info.memory.textures,
+        geometries: info.memory.geometries, layers, panels, frameMs: ctx.metrics.frameMs,
+      };
+    },
+    /** CSS pixel position of a world point / object on the canvas, and whether it is in front of the camera */
+    screenOf(target: Object3D | Vector3) {
+      const p = target instanceof Vector3 ? _v.copy(target) : (target.updateMatrixWorld(), target.getWorldPosition(_v));
+      return project(ctx, p);
+    },
+    datasetItemScreen(i: number, panel = 0) {
+      const dp = ctx.datasetPanels[panel];
+      if (!dp) return null;
+      const [u, v] = dp.itemUv(i);
+      const mesh = dp.object as Mesh;
+      const g = mesh.geometry as unknown as { parameters: { width: number; height: number } };
+      _v.set((u - 0.5) * g.parameters.width, (v - 0.5) * g.parameters.height, 0);
+      mesh.updateMatrixWorld();
+      return project(ctx, mesh.localToWorld(_v));
+    },
+    stationScreen(nid: string) {
+      const view = ctx.views.get(nid);
+      if (!view) return null;
+      _v.set(0, -0.3, 0);
+      view.station.object.updateMatrixWorld();
+      return project(ctx, view.station.object.localToWorld(_v));
+    },
+    flyToLayer: (name: string) => flyToLayer(ctx, name),
+    upload: (file: File, nid?: string) => uploadFile(ctx, file, nid),
+    resolveReady: (p: Promise<void>) => resolveReady(p),
+  };
+  (window as unknown as { __layerwalk: typeof api }).__layerwalk = api;
+  return api;
+}
+
+function project(ctx: AppContext, p: Vector3) {
+  const cam = ctx.world.camera;
+  cam.updateMatrixWorld();
+  const inFront = p.clone().applyMatrix4(cam.matrixWorldInverse).z < 0;
+  p.project(cam);
+  const el = ctx.world.renderer.domElement;
+  const rect = el.getBoundingClientRect();
+  const x = rect.left + ((p.x + 1) / 2) * rect.width;
+  const y = rect.top + ((1 - p.y) / 2) * rect.height;
+  return { x, y, visible: inFront && x >= rect.left && x <= rect.right && y >= rect.top && y <= rect.bottom };
+}
+
+function checksum(data: Uint8Array | undefined): number | null {
+  if (!data) return null;
+  let h = 0;
+  const step = Math.max(1, Math.floor(data.length / 4096));
+  for (let i = 0; i < data.length; i += step) h = (h * 31 + data[i]) >>> 0;
+  return h;
+}

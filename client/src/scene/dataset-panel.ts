@@ -1,0 +1,184 @@
+import { CanvasTexture, DoubleSide, LinearMipmapLinearFilter, Mesh, MeshBasicMaterial, PlaneGeometry, SRGBColorSpace } from 'three';
+import type { ApiClient } from '../api/client';
+import type { DatasetInfo, DatasetItem } from '../api/types';
+import { COLORS, FONT, fitText, roundRect } from './text';
+
+export type DatasetTarget =
+  | { kind: 'item'; item: DatasetItem; image: CanvasImageSource | null }
+  | { kind: 'prev' | 'next' | 'noise' }
+  | null;
+
+export interface DatasetPanel {
+  readonly object: Mesh;
+  readonly dataset: DatasetInfo;
+  readonly page: number;
+  readonly items: readonly DatasetItem[];
+  /** what is at panel uv (x right, y up) */
+  targetAt(u: number, v: number): DatasetTarget;
+  setHover(target: DatasetTarget): void;
+  showPage(page: number): Promise<void>;
+  /** uv centre of item slot i on the current page (tests, benchmarks) */
+  itemUv(i: number): [number, number];
+  update(): void;
+  dispose(): void;
+}
+
+const W = 1024;
+const H = 820;
+const COLS = 6;
+const ROWS = 4;
+export const PAGE_SIZE = COLS * ROWS;
+const GRID_Y = 64;
+const CELL_W = W / COLS;
+const CELL_H = 168;
+const THUMB = 132;
+const BAR_Y = GRID_Y + ROWS * CELL_H + 10;
+const BUTTONS = { prev: [16, 150], next: [180, 150], noise: [W - 200, 184] } as const;
+export const DATASET_WORLD = { width: 1.6, height: (1.6 * H) / W };
+
+/** Paged grid of dataset thumbnails with class labels, prev/next buttons and the noise generator; one draw. */
+export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError: (err: unknown) => void): DatasetPanel {
+  const canvas = document.createElement('canvas');
+  canvas.width = W;
+  canvas.height = H;
+  const ctx = canvas.getContext('2d')!;
+  const texture = new CanvasTexture(canvas);
+  texture.colorSpace = SRGBColorSpace;
+  texture.minFilter = LinearMipmapLinearFilter;
+  const material = new MeshBasicMaterial({ map: texture, side: DoubleSide, transparent: true });
+  const mesh = new Mesh(new PlaneGeometry(DATASET_WORLD.width, DATASET_WORLD.height), material);
+  mesh.name = `dataset:${dataset.id}`;
+  let items: DatasetItem[] = [];
+  let images: (ImageBitmap | null)[] = [];
+  let page = 0;
+  let hover: DatasetTarget = null;
+  let dirty = true;
+  let request = 0;
+  const pages = Math.max(1, Math.ceil(dataset.size / PAGE_SIZE));
+
+  const paint = () => {
+    ctx.clearRect(0, 0, W, H);
+    ctx.fillStyle = COLORS.card;
+    roundRect(ctx, 0, 0, W, H, 16);
+    ctx.fill();
+    ctx.fillStyle = COLORS.text;
+    ctx.font = `600 28px ${FONT}`;
+    fitText(ctx, `Dataset · ${dataset.name}`, 20, 42, W - 300);
+    ctx.textAlign = 'right';
+    ctx.font = `18px ${FONT}`;
+    ctx.fillStyle = COLORS.dim;
+    ctx.fillText(`${dataset.size} images · click one to pick it up`, W - 20, 40);
+    ctx.textAlign = 'left';
+    for (let i = 0; i < PAGE_SIZE; i++) paintItem(i);
+    paintButton('prev', '◀ prev', page > 0);
+    paintButton('next', 'next ▶', page < pages - 1);
+    paintButton('noise', '🎲 noise', true);
+    ctx.fillStyle = COLORS.dim;
+    ctx.font = `18px ${FONT}`;
+    ctx.fillText(`page ${page + 1} / ${pages}`, 350, BAR_Y + 32);
+    texture.needsUpdate = true;
+  };
+
+  const paintItem = (i: number) => {
+    const item = items[i];
+    if (!item) return;
+    const x = (i % COLS) * CELL_W + (CELL_W - THUMB) / 2;
+    const y = GRID_Y + Math.floor(i / COLS) * CELL_H;
+    ctx.fillStyle = '#0b0d12';
+    ctx.fillRect(x, y, THUMB, THUMB);
+    const img = images[i];
+    if (img) ctx.drawImage(img, x, y, THUMB, THUMB);
+    if (hover?.kind === 'item' && hover.item.index === item.index) {
+      ctx.strokeStyle = COLORS.accent;
+      ctx.lineWidth = 6;
+      ctx.strokeRect(x - 3, y - 3, THUMB + 6, THUMB + 6);
+    }
+    ctx.fillStyle = COLORS.text;
+    ctx.font = `15px ${FONT}`;
+    ctx.textAlign = 'center';
+    fitText(ctx, item.class_name ?? `#${item.index}`, x + THUMB / 2, y + THUMB + 20, CELL_W - 8);
+    ctx.textAlign = 'left';
+  };
+
+  const paintButton = (id: keyof typeof BUTTONS, label: string, enabled: boolean) => {
+    const [x, w] = BUTTONS[id];
+    ctx.fillStyle = hover?.kind === id ? COLORS.buttonHover : COLORS.button;
+    roundRect(ctx, x, BAR_Y, w, 48, 8);
+    ctx.fill();
+    ctx.fillStyle = enabled ? COLORS.text : COLORS.dim;
+    ctx.font = `600 20px ${FONT}`;
+    ctx.textAlign = 'center';
+    ctx.fillText(label, x + w / 2, BAR_Y + 32);
+    ctx.textAlign = 'left';
+  };
+
+  const showPage = async (p: number) => {
+    const mine = ++request;
+    const result = await api.datasetItems(dataset.id, p * PAGE_SIZE, PAGE_SIZE);
+    if (mine !== request) return;
+    page = p;
+    items = result.items;
+    images = items.map(() => null);
+    dirty = true;
+    items.forEach(async (item, i) => {
+      try {
+        const res = await fetch(api.datasetImageUrl(dataset.id, item.index));
+        if (!res.ok) throw new Error(`thumbnail ${item.index}: HTTP ${res.status}`);
+        const bitmap = await createImageBitmap(await res.blob());
+        if (mine !== request) return;
+        images[i] = bitmap;
+        dirty = true;
+      } catch (err) {
+        if (mine === request) onError(err);
+      }
+    });
+  };
+
+  return {
+    object: mesh, dataset,
+    get page() {
+      return page;
+    },
+    get items() {
+      return items;
+    },
+    targetAt(u, v) {
+      const x = u * W;
+      const y = (1 - v) * H;
+      if (y >= BAR_Y && y <= BAR_Y + 48) {
+        for (const id of ['prev', 'next', 'noise'] as const) {
+          const [bx, bw] = BUTTONS[id];
+          if (x >= bx && x <= bx + bw) return { kind: id };
+        }
+        return null;
+      }
+      const col = Math.floor(x / CELL_W);
+      const row = Math.floor((y - GRID_Y) / CELL_H);
+      if (y < GRID_Y || row >= ROWS) return null;
+      const i = row * COLS + col;
+      return items[i] ? { kind: 'item', item: items[i], image: images[i] } : null;
+    },
+    setHover(target) {
+      const same = target?.kind === hover?.kind && (target?.kind !== 'item' || (hover?.kind === 'item' && hover.item === target.item));
+      if (same) return;
+      hover = target;
+      dirty = true;
+    },
+    showPage: (p) => showPage(Math.max(0, Math.min(pages - 1, p))),
+    itemUv(i) {
+      const x = (i % COLS) * CELL_W + CELL_W / 2;
+      const y = GRID_Y + Math.floor(i / COLS) * CELL_H + THUMB / 2;
+      return [x / W, 1 - y / H];
+    },
+    update() {
+      if (!dirty) return;
+      dirty = false;
+      paint();
+    },
+    dispose() {
+      texture.dispose();
+      material.dispose();
+      mesh.geometry.dispose();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { CanvasTexture, DoubleSide, LinearMipmapLinearFilter, Mesh, MeshBasicMaterial, PlaneGeometry, SRGBColorSpace } from 'three';
+import type { Prediction } from '../api/types';
+import { COLORS, FONT, fitText, roundRect } from './text';
+
+export interface InputStation {
+  readonly object: Mesh;
+  setImage(url: string): Promise<void>;
+  setClassification(predictions: Prediction[]): void;
+  setDropHint(state: 'none' | 'can-drop' | 'busy'): void;
+  /** redraw if something changed; called once per frame */
+  update(): void;
+  readonly classificationText: string;
+  dispose(): void;
+}
+
+const W = 512;
+const H = 800;
+const IMAGE_Y = H - W;
+export const STATION_WORLD = { width: 1.0, height: (1.0 * H) / W };
+
+/**
+ * The network's input canvas: network name, top-k classification bars with class names, and the current input
+ * image; one canvas texture, one draw call. It is also the drop target for carried images.
+ */
+export function createInputStation(title: string): InputStation {
+  const canvas = document.createElement('canvas');
+  canvas.width = W;
+  canvas.height = H;
+  const ctx = canvas.getContext('2d')!;
+  const texture = new CanvasTexture(canvas);
+  texture.colorSpace = SRGBColorSpace;
+  texture.minFilter = LinearMipmapLinearFilter;
+  const material = new MeshBasicMaterial({ map: texture, side: DoubleSide, transparent: true });
+  const mesh = new Mesh(new PlaneGeometry(STATION_WORLD.width, STATION_WORLD.height), material);
+  mesh.name = 'input-station';
+  let image: CanvasImageSource | null = null;
+  let predictions: Prediction[] = [];
+  let hint: 'none' | 'can-drop' | 'busy' = 'none';
+  let dirty = true;
+
+  const paint = () => {
+    ctx.clearRect(0, 0, W, H);
+    ctx.fillStyle = COLORS.card;
+    roundRect(ctx, 0, 0, W, IMAGE_Y - 8, 14);
+    ctx.fill();
+    ctx.fillStyle = COLORS.text;
+    ctx.font = `600 26px ${FONT}`;
+    fitText(ctx, title, 18, 38, W - 36);
+    ctx.font = `15px ${FONT}`;
+    ctx.fillStyle = COLORS.dim;
+    ctx.fillText(predictions.length ? 'classification' : 'drop an image here', 18, 62);
+    for (const [i, p] of predictions.slice(0, 5).entries()) paintBar(ctx, p, 18, 78 + i * 38, W - 36, i === 0);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, IMAGE_Y, W, W);
+    if (image) ctx.drawImage(image, 0, IMAGE_Y, W, W);
+    if (hint !== 'none') {
+      ctx.strokeStyle = hint === 'busy' ? COLORS.dim : COLORS.accent;
+      ctx.lineWidth = 10;
+      ctx.setLineDash(hint === 'busy' ? [18, 12] : []);
+      ctx.strokeRect(5, IMAGE_Y + 5, W - 10, W - 10);
+      ctx.setLineDash([]);
+    }
+    texture.needsUpdate = true;
+  };
+
+  return {
+    object: mesh,
+    get classificationText() {
+      return predictions.map((p) => `${p.name} ${(p.probability * 100).toFixed(1)}%`).join('; ');
+    },
+    async setImage(url) {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`input image: HTTP ${res.status}`);
+      image = await createImageBitmap(await res.blob());
+      dirty = true;
+    },
+    setClassification(p) {
+      predictions = p;
+      dirty = true;
+    },
+    setDropHint(state) {
+      if (state !== hint) dirty = true;
+      hint = state;
+    },
+    update() {
+      if (!dirty) return;
+      dirty = false;
+      paint();
+    },
+    dispose() {
+      texture.dispose();
+      material.dispose();
+      mesh.geometry.dispose();
+    },
+  };
+}
+
+function paintBar(ctx: CanvasRenderingContext2D, p: Prediction, x: number, y: number, w: number, first: boolean): void {
+  ctx.fillStyle = 'rgba(255,255,255,0.07)';
+  roundRect(ctx, x, y, w, 32, 5);
+  ctx.fill();
+  ctx.fillStyle = first ? 'rgba(255,180,84,0.75)' : 'rgba(88,196,220,0.45)';
+  roundRect(ctx, x, y, Math.max(4, w * p.probability), 32, 5);
+  ctx.fill();
+  ctx.fillStyle = COLORS.text;
+  ctx.font = `${first ? 600 : 400} 18px ${FONT}`;
+  fitText(ctx, p.name, x + 10, y + 22, w - 90);
+  ctx.textAlign = 'right';
+  ctx.fillText(`${(p.probability * 100).toFixed(1)}%`, x + w - 8, y + 22);
+  ctx.textAlign = 'left';
+}

@@ -1,0 +1,168 @@
+import { Group, Matrix4, Mesh, Quaternion, Vector3 } from 'three';
+import type { GraphNode, Histogram, LayerActivation, NetworkGraph, NetworkInfo, Prediction } from '../api/types';
+import { levelHistogram } from '../graph/histogram';
+import { createEdgeLines } from './edge-lines';
+import { addEdgeLabels } from './edge-labels';
+import { CARD_WORLD, paintInfoCard } from './info-card';
+import type { CardButton, InfoCardState } from './info-card';
+import { STATION_WORLD, createInputStation } from './input-station';
+import type { InputStation } from './input-station';
+import { createLayerPanel } from './layer-panel';
+import type { LayerPanel } from './layer-panel';
+import type { AtlasSlot, QuadAtlas } from './quad-atlas';
+
+export interface LayerCard {
+  slot: AtlasSlot;
+  state: InfoCardState;
+}
+
+export interface NetworkView {
+  readonly info: NetworkInfo;
+  readonly graph: NetworkGraph;
+  readonly object: Group;
+  readonly offsetX: number;
+  readonly panels: Map<string, LayerPanel>;
+  readonly cards: Map<string, LayerCard>;
+  readonly station: InputStation;
+  version: number;
+  /** number of layers of the graph that have no panel (must stay 0: no layer is ever left out) */
+  readonly missing: string[];
+  applyLayer(activation: LayerActivation): number;
+  setClassification(predictions: Prediction[]): void;
+  setWeights(lid: string, weights: Histogram | null): void;
+  setJob(lid: string, job: InfoCardState['job']): void;
+  setCardHover(lid: string, button: CardButton | null): void;
+  repaintCard(lid: string): void;
+  /** re-place a layer's info card after the panel moved or scaled */
+  placeCard(lid: string): void;
+  update(): void;
+  dispose(): void;
+}
+
+const _m = new Matrix4();
+const _p = new Vector3();
+const _q = new Quaternion();
+const _s = new Vector3();
+
+/**
+ * One network in the world: a panel per layer, an info card per layer (in the shared card atlas), the floor
+ * edges and their labels, and the input station at the layout's origin; everything shifted by `offsetX`.
+ */
+export function createNetworkView(
+  info: NetworkInfo, graph: NetworkGraph, offsetX: number, cardAtlas: QuadAtlas, labelAtlas: QuadAtlas,
+): NetworkView {
+  const object = new Group();
+  object.name = `network:${info.id}`;
+  object.position.x = offsetX;
+  const panels = new Map<string, LayerPanel>();
+  const cards = new Map<string, LayerCard>();
+  const missing: string[] = [];
+  const outputId = graph.nodes[graph.nodes.length - 1]?.id;
+  for (const node of graph.nodes) {
+    const place = graph.layout.nodes[node.id];
+    if (!place || node.kind === 'marker') {
+      if (!place && node.kind !== 'marker') missing.push(node.id);
+      continue;
+    }
+    const panel = createLayerPanel(node, place);
+    panel.object.userData.network = info.id;
+    object.add(panel.object);
+    panels.set(node.id, panel);
+    cards.set(node.id, { slot: cardAtlas.allocate(CARD_WORLD.width, CARD_WORLD.height), state: emptyCard(node, node.id === outputId) });
+  }
+  const edges = createEdgeLines(graph.layout.edges);
+  object.add(edges.object);
+  addEdgeLabels(labelAtlas, graph.layout.edges, offsetX);
+  const station = createInputStation(info.name);
+  const [ox, oz] = graph.layout.origin;
+  station.object.position.set(ox, 0.35 + STATION_WORLD.height / 2, oz);
+  station.object.userData.network = info.id;
+  object.add(station.object);
+  object.updateMatrixWorld(true);
+
+  const view: NetworkView = {
+    info, graph, object, offsetX, panels, cards, station, missing, version: -1,
+    applyLayer(activation) {
+      const panel = panels.get(activation.id);
+      const card = cards.get(activation.id);
+      if (!panel || !card) return 0;
+      const bytes = panel.update(activation);
+      card.state.vmin = activation.vmin;
+      card.state.vmax = activation.vmax;
+      card.state.zeroLevel = activation.zero_level;
+      card.state.activation = levelHistogram(activation.data, 64);
+      view.repaintCard(activation.id);
+      return bytes;
+    },
+    setClassification(predictions) {
+      station.setClassification(predictions);
+      const card = outputId ? cards.get(outputId) : undefined;
+      if (card) {
+        card.state.top = predictions;
+        view.repaintCard(outputId);
+      }
+    },
+    setWeights(lid, weights) {
+      const card = cards.get(lid);
+      if (!card) return;
+      card.state.weights = weights;
+      card.state.weightsLoading = false;
+      view.repaintCard(lid);
+    },
+    setJob(lid, job) {
+      const card = cards.get(lid);
+      if (!card) return;
+      card.state.job = job;
+      view.repaintCard(lid);
+    },
+    setCardHover(lid, button) {
+      const card = cards.get(lid);
+      if (!card || card.state.hover === button) return;
+      card.state.hover = button;
+      view.repaintCard(lid);
+    },
+    repaintCard(lid) {
+      const card = cards.get(lid);
+      if (card) cardAtlas.paint(card.slot, (ctx, w, h) => paintInfoCard(ctx, w, h, card.state));
+    },
+    placeCard(lid) {
+      const panel = panels.get(lid);
+      const card = cards.get(lid);
+      if (!panel || !card) return;
+      const mesh: Mesh = panel.object;
+      mesh.updateMatrixWorld();
+      const userScale = mesh.scale.x / panel.size.x;
+      const halfW = mesh.scale.x / 2;
+      const halfH = mesh.scale.y / 2;
+      const cardH = CARD_WORLD.height * userScale;
+      // right of the panel; centred on it, but kept above the floor and below its top edge
+      const y = Math.max(cardH / 2 + 0.05, Math.min(mesh.position.y + halfH - cardH / 2, mesh.position.y));
+      _p.set(mesh.position.x + halfW + 0.04 + (CARD_WORLD.width * userScale) / 2, y, mesh.position.z);
+      object.localToWorld(_p);
+      _q.copy(mesh.quaternion);
+      _s.setScalar(userScale);
+      card.slot.matrix.copy(_m.compose(_p, _q, _s));
+      cardAtlas.place(card.slot);
+    },
+    update() {
+      station.update();
+    },
+    dispose() {
+      panels.forEach((p) => p.dispose());
+      edges.dispose();
+      station.dispose();
+    },
+  };
+  for (const lid of panels.keys()) {
+    view.placeCard(lid);
+    view.repaintCard(lid);
+  }
+  return view;
+}
+
+function emptyCard(node: GraphNode, isOutput: boolean): InfoCardState {
+  return {
+    node, vmin: null, vmax: null, zeroLevel: null, activation: null, weights: null,
+    weightsLoading: node.has_weights, top: isOutput ? [] : null, job: null, hover: null,
+  };
+}
