@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from layerwalk.layout import channel_grid
 
 
 def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]]) -> bytes:
@@ -52,40 +51,18 @@ def gzip_bytes(data: bytes, level: int) -> bytes:
 
 
 def atlas_png(data: np.ndarray, zero_level: int, min_side: int = 256) -> bytes:
-    """Colormapped atlas of a uint8 activation: channels on a near-square grid, blue below zero, black at, white above."""
-    maps = _as_maps(data)
-    cols, rows = channel_grid(data.shape)
-    c, h, w = maps.shape
-    padded = np.full((cols * rows, h, w), zero_level, np.uint8)
-    padded[:c] = maps
-    grid = padded.reshape(rows, cols, h, w).transpose(0, 2, 1, 3).reshape(rows * h, cols * w)
-    rgb = colormap(grid, zero_level)
+    """Colormapped atlas of a uint8 activation (the engine's grid and colormap), upscaled for small layers."""
+    from layerwalk.engine import atlas, colormap
+
+    grid = atlas(data, gap=1, fill=zero_level)
+    image = Image.fromarray(colormap(grid, zero_level), "RGB")
     scale = max(1, min_side // max(grid.shape))
-    image = Image.fromarray(rgb, "RGB")
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     return png_bytes(image)
-
-
-def colormap(q: np.ndarray, zero_level: int) -> np.ndarray:
-    """uint8 levels → RGB: 0..zero_level blue→black, zero_level..255 black→white."""
-    lut = np.zeros((256, 3), np.uint8)
-    z = int(min(max(zero_level, 0), 255))
-    if z > 0:
-        lut[:z, 2] = np.round(np.linspace(255, 0, z, endpoint=False)).astype(np.uint8)
-    lut[z:] = np.round(np.linspace(0, 255, 256 - z)).astype(np.uint8)[:, None] if z < 255 else 0
-    return lut[q]
 
 
 def png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "PNG", compress_level=3)
     return buf.getvalue()
-
-
-def _as_maps(data: np.ndarray) -> np.ndarray:
-    if data.ndim >= 3:
-        return data.reshape(data.shape[0], data.shape[1], -1)
-    if data.ndim == 2:
-        return data.reshape(data.shape[0], 1, data.shape[1])
-    return data.reshape(-1, 1, 1)

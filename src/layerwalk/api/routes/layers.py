@@ -59,7 +59,7 @@ async def export_layer(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep
     from layerwalk.engine import export_layer as export
 
     _require_activation(snapshot, layer)
-    body = await run_in_threadpool(export, snapshot, entry.network, layer.id)
+    body = await run_in_threadpool(export, entry.network, snapshot, layer.id)
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{entry.id}-{layer.id}-v{snapshot.version}") + ".zip"
     return versioned(body, "application/zip", snapshot.version,
                      **{"Content-Disposition": f'attachment; filename="{name}"'})

@@ -28,7 +28,8 @@ def get_graph(entry: NetworkDep) -> dict:
     graph = entry.network.graph
     if entry._layout is None:
         entry._layout = layout_graph(graph)
-    nodes = [{**n.to_dict(), "has_weights": bool(n.module) and n.params > 0} for n in graph.nodes]
+    has_weights = getattr(entry.network, "has_weights", lambda nid: False)
+    nodes = [{**n.to_dict(), "has_weights": bool(n.module) and has_weights(n.id)} for n in graph.nodes]
     return {"network": entry.id, "nodes": nodes, "total_params": graph.total_params, "detail": graph.detail,
             "method": graph.method, "layout": entry._layout}
 
