@@ -21,6 +21,8 @@ _MODULE_KINDS: list[tuple[tuple[type, ...], str]] = [
     ((nn.modules.dropout._DropoutNd,), "dropout"),
     ((nn.Softmax, nn.LogSoftmax, nn.Softmax2d), "softmax"),
     ((nn.Upsample,), "resize"),
+    ((nn.modules.padding._ConstantPadNd, nn.modules.padding._ReflectionPadNd, nn.modules.padding._ReplicationPadNd,
+      nn.ZeroPad2d), "pad"),
     ((nn.Identity,), "identity"),
 ]
 
@@ -46,10 +48,11 @@ _FUNCTION_KINDS: dict[str, str] = {
     **dict.fromkeys(["conv1d", "conv2d", "conv3d"], "conv"),
     **dict.fromkeys(["batch_norm", "layer_norm", "group_norm", "instance_norm"], "norm"),
     **dict.fromkeys(["interpolate", "upsample"], "resize"),
+    **dict.fromkeys(["pad"], "pad"),
 }
 
 # Ops that change no values: hidden in the "layers" view, their consumers connect to their producers.
-TRANSPARENT_KINDS = frozenset({"flatten", "reshape", "dropout", "identity"})
+TRANSPARENT_KINDS = frozenset({"flatten", "reshape", "dropout", "identity", "pad"})
 JOIN_KINDS = frozenset({"add", "concat", "mul", "sub"})
 
 

@@ -1,0 +1,69 @@
+"""uint8 encoding of activations for display and transfer.
+
+Zero is always an exact level (``zero_level``) so the colormap pivot (below → blue, zero → black, above →
+white) is exact and ReLU zeros stay pure black. The range is widened just enough for that, so decoding is
+off by at most half a step of the encoded range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class EncodedActivation:
+    """``data`` (uint8, the node's shape) decodes to ``vmin + q * (vmax - vmin) / 255``.
+
+    With ``per_channel=True`` the ranges are arrays with one entry per channel (first axis).
+    """
+
+    data: np.ndarray
+    vmin: float | np.ndarray
+    vmax: float | np.ndarray
+    zero_level: int | np.ndarray
+    per_channel: bool = False
+
+    @property
+    def step(self):
+        return (self.vmax - self.vmin) / 255.0
+
+    def decode(self) -> np.ndarray:
+        q = self.data.astype(np.float32)
+        if not self.per_channel:
+            return self.vmin + q * np.float32(self.step)
+        shape = (-1,) + (1,) * (q.ndim - 1)
+        return np.reshape(self.vmin, shape) + q * np.reshape(self.step, shape).astype(np.float32)
+
+
+def _levels(lo: torch.Tensor, hi: torch.Tensor):
+    """Range and zero level per entry (tensors), widening the range so 0.0 lands exactly on a level."""
+    lo = torch.clamp(lo, max=0.0)
+    hi = torch.clamp(hi, min=0.0)
+    span = torch.clamp(hi - lo, min=1e-12)
+    zero = torch.round(-lo / span * 255.0).clamp(0, 255)
+    # Smallest step that still fits both ends with zero fixed at its level.
+    step_lo = torch.where(zero > 0, -lo / zero.clamp(min=1), torch.zeros_like(lo))
+    step_hi = torch.where(zero < 255, hi / (255.0 - zero).clamp(min=1), torch.zeros_like(hi))
+    step = torch.maximum(step_lo, step_hi).clamp(min=1e-12)
+    return -zero * step, (255.0 - zero) * step, zero, step
+
+
+def encode(t: torch.Tensor, per_channel: bool = False) -> EncodedActivation:
+    """Encode one node's activation (no batch dimension) as uint8 with its range and zero level."""
+    t = t.detach().float()
+    if per_channel and t.dim() >= 2:
+        flat = t.reshape(t.shape[0], -1)
+        lo, hi = flat.aminmax(dim=1)
+        vmin, vmax, zero, step = _levels(lo, hi)
+        shape = (-1,) + (1,) * (t.dim() - 1)
+        q = torch.round(t / step.view(shape) + zero.view(shape)).clamp_(0, 255).to(torch.uint8)
+        return EncodedActivation(q.numpy(), vmin.numpy(), vmax.numpy(), zero.to(torch.int64).numpy(), True)
+    if t.numel() == 0:
+        return EncodedActivation(np.zeros(tuple(t.shape), np.uint8), 0.0, 0.0, 0)
+    lo, hi = t.aminmax()
+    vmin, vmax, zero, step = _levels(lo, hi)
+    q = torch.round(t / step + zero).clamp_(0, 255).to(torch.uint8)
+    return EncodedActivation(q.numpy(), float(vmin), float(vmax), int(zero))

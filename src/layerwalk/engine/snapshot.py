@@ -1,0 +1,72 @@
+"""One input and everything the network computed from it, immutable once made.
+
+Readers take a reference to a ``Snapshot`` and serve everything from it, so a response never mixes two inputs
+even while a new input is being processed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+
+from layerwalk.capture import LayerGraph
+from layerwalk.engine.encoding import EncodedActivation, encode
+from layerwalk.engine.histograms import Histogram, histogram
+
+
+@dataclass(frozen=True)
+class Prediction:
+    index: int
+    name: str
+    probability: float
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "name": self.name, "probability": self.probability}
+
+
+class Snapshot:
+    """The state after one forward pass.
+
+    Attributes:
+        version: increases by one with every input of the network.
+        source: where the input came from, e.g. ``{"source": "dataset", "dataset": "photos", "index": 3}``.
+        input_image: the fitted input image (model size) for display.
+        activations: ``{node_id: float32 CPU tensor}`` without the batch dimension.
+    """
+
+    def __init__(self, version: int, source: dict, input_image: Image.Image, activations: dict[str, torch.Tensor],
+                 graph: LayerGraph, class_names: list[str]):
+        self.version = version
+        self.source = dict(source)
+        self.input_image = input_image
+        self.activations = activations
+        self.graph = graph
+        self.class_names = class_names
+        self._encoded: dict[tuple[str, bool], EncodedActivation] = {}
+
+    def activation(self, node_id: str) -> torch.Tensor:
+        node = self.graph.node(node_id)
+        if node_id not in self.activations:
+            from layerwalk.errors import NotFoundError
+            raise NotFoundError(f"layer {node_id!r} ({node.kind}) has no activation")
+        return self.activations[node_id]
+
+    def encoded(self, node_id: str, per_channel: bool = False) -> EncodedActivation:
+        key = (node_id, per_channel)
+        if key not in self._encoded:  # a race computes the same value twice; harmless
+            self._encoded[key] = encode(self.activation(node_id), per_channel=per_channel)
+        return self._encoded[key]
+
+    def classification(self, top: int = 5) -> list[Prediction]:
+        probs = self.activations["output"].flatten()
+        k = max(1, min(top, probs.numel()))
+        values, indices = probs.topk(k)
+        return [Prediction(int(i), self._class_name(int(i)), float(v)) for v, i in zip(values, indices)]
+
+    def _class_name(self, i: int) -> str:
+        return self.class_names[i] if i < len(self.class_names) else f"class {i}"
+
+    def histogram(self, node_id: str, bins: int = 64) -> Histogram:
+        return histogram(self.activation(node_id), bins)
