@@ -39,7 +39,7 @@ def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX
     if len(data) > max_bytes:
         raise ImageError(f"the file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
                          "upload a smaller or more compressed image")
-    image = _open_header(data)
+    image = _open_header(data, max_pixels)
     if image.width * image.height > max_pixels:
         raise ImageError(f"the image has {image.width}×{image.height} pixels, over the limit of {max_pixels:,} "
                          "pixels; scale it down first")
@@ -51,11 +51,12 @@ def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX
     return to_rgb_or_l(image)
 
 
-def _open_header(data: bytes) -> Image.Image:
+def _open_header(data: bytes, max_pixels: int) -> Image.Image:
     try:
         return Image.open(io.BytesIO(data))  # lazy: reads the header only
-    except Image.DecompressionBombError as e:
-        raise ImageError(f"the image is too large to decode safely ({e}); scale it down first") from None
+    except Image.DecompressionBombError:  # PIL's own, higher limit: a decompression bomb
+        raise ImageError(f"the image has far more than the limit of {max_pixels:,} pixels (a decompression "
+                         "bomb?); scale it down first") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise ImageError(f"not an image ({_FORMATS}); choose an image file") from None
 
