@@ -228,7 +228,11 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.open:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
     print(f"layerwalk: serving {len(config.networks)} network(s) at\n    {url}\n(Ctrl-C to stop)", flush=True)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled after a graceful shutdown
+        pass
+    print("layerwalk: stopped", file=sys.stderr)
     return 0
 
 

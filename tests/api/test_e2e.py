@@ -1,0 +1,151 @@
+"""End-to-end: the real ``layerwalk serve`` (demo model, photos dataset) over HTTP."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import httpx
+import pytest
+from PIL import Image
+
+from layerwalk.api.wire import unpack_activations
+
+from .live import LiveServer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server():
+    live = LiveServer()
+    yield live
+    assert live.stop() == 0
+
+
+def _png(size=(300, 200)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_demo_is_served(server):
+    with server.client() as c:
+        assert server.base.startswith("http://127.0.0.1:") and server.token is None
+        nets = c.get("/api/networks").json()
+        assert nets[0]["spec"] == "demo" and nets[0]["input_shape"] == [3, 224, 224]
+        assert c.get("/api/datasets").json()[0]["size"] > 0
+        assert c.get("/").status_code == 200
+        assert c.get("/openapi.json").json()["info"]["title"] == "layerwalk"
+
+
+def test_inputs_and_consistent_activations(server):
+    with server.client() as c:
+        a = c.post("/api/networks/n0/input", json={"source": "dataset", "dataset": "d0", "index": 1})
+        assert a.status_code == 200 and a.json()["classification"]
+        b = c.post("/api/networks/n0/input", json={"source": "noise", "seed": 7}).json()
+        assert b["version"] > a.json()["version"]
+        up = c.post("/api/networks/n0/input/upload", files={"file": ("photo.png", _png(), "image/png")}).json()
+        assert up["version"] > b["version"] and up["source"]["source"] == "upload"
+        r = c.get("/api/networks/n0/activations", headers={"Accept-Encoding": "gzip"})
+        assert r.headers["content-encoding"] == "gzip"
+        header, arrays = unpack_activations(r.content)
+        assert header["version"] == up["version"] == int(r.headers["x-input-version"])
+        graph = c.get("/api/networks/n0/graph").json()
+        assert set(arrays) <= {n["id"] for n in graph["nodes"]} and "output" in arrays
+
+
+def test_readers_never_see_a_mix_while_inputs_change(server):
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        with server.client() as c:
+            seed = 100
+            while not stop.is_set():
+                c.post("/api/networks/n0/input", json={"source": "noise", "seed": seed})
+                seed += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        with server.client() as c:
+            for _ in range(8):
+                r = c.get("/api/networks/n0/activations")
+                header, arrays = unpack_activations(r.content)
+                if header["version"] != int(r.headers["x-input-version"]):
+                    errors.append("version mismatch")
+                single = c.get("/api/networks/n0/layers/output/activations")
+                if single.status_code != 200:
+                    errors.append(single.text)
+    finally:
+        stop.set()
+        t.join()
+    assert not errors
+
+
+def test_event_stream_sees_input_from_another_client(server):
+    got, connected = [], threading.Event()
+
+    def listen():
+        with httpx.Client(base_url=server.base, timeout=30) as c:
+            with c.stream("GET", "/api/events") as r:
+                assert r.headers["content-type"].startswith("text/event-stream")
+                for line in r.iter_lines():
+                    connected.set()
+                    got.append(line)
+                    if line.startswith("data:") and '"seed":4242' in line:
+                        return
+
+    t = threading.Thread(target=listen, daemon=True)
+    t.start()
+    assert connected.wait(10)
+    time.sleep(0.2)
+    with server.client() as c:
+        v = c.post("/api/networks/n0/input", json={"source": "noise", "seed": 4242}).json()["version"]
+    t.join(20)
+    assert "event: input" in got and any(f'"version":{v}' in line for line in got)
+
+
+def test_client_mistakes_are_json_4xx(server):
+    with server.client() as c:
+        for r in (c.get("/api/networks/n5/graph"), c.get("/api/networks/n0/layers/zzz/histograms"),
+                  c.get("/api/datasets/d0/items/999999/image"), c.get("/api/jobs/j77")):
+            assert r.status_code == 404 and r.json()["error"] == "not_found" and r.json()["detail"]
+        r = c.post("/api/networks/n0/input/upload", files={"file": ("x.jpg", b"GIF89a not really", "image/jpeg")})
+        assert 400 <= r.status_code < 500 and r.json()["error"] == "bad_image"
+        r = c.post("/api/networks/n0/layers/output/featurevis", json={})
+        assert r.status_code in (200, 501)
+
+
+def test_shutdown_with_an_open_event_stream_is_clean():
+    live = LiveServer()
+    opened = threading.Event()
+
+    def listen():
+        try:
+            with httpx.Client(base_url=live.base, timeout=30) as c, c.stream("GET", "/api/events") as r:
+                for _ in r.iter_lines():
+                    opened.set()
+        except httpx.HTTPError:
+            pass
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert opened.wait(10)
+    t0 = time.monotonic()
+    assert live.stop() == 0
+    assert time.monotonic() - t0 < 10
+
+
+def test_token_required_when_auth_is_on():
+    live = LiveServer("--host", "127.0.0.2", "--auth")
+    try:
+        assert live.token and "?token=" in live.url
+        assert httpx.get(live.base + "api/networks").status_code == 401
+        with live.client() as c:
+            assert c.get("/api/networks").status_code == 200
+        r = httpx.get(live.url)
+        assert r.status_code == 200 and "layerwalk_token" in r.headers["set-cookie"]
+    finally:
+        live.stop()
