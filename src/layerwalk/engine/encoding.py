@@ -64,6 +64,8 @@ def encode(t: torch.Tensor, per_channel: bool = False) -> EncodedActivation:
     if t.numel() == 0:
         return EncodedActivation(np.zeros(tuple(t.shape), np.uint8), 0.0, 0.0, 0)
     lo, hi = t.aminmax()
-    vmin, vmax, zero, step = _levels(lo, hi)
-    q = torch.round(t / step + zero).clamp_(0, 255).to(torch.uint8)
-    return EncodedActivation(q.numpy(), float(vmin), float(vmax), int(zero))
+    vmin, vmax, zero, step = (float(v) for v in _levels(lo, hi))
+    # In place on one scratch buffer: this runs on every layer of every input, so passes over memory count.
+    q = torch.mul(t, 1.0 / step)
+    q.add_(zero + 0.5).clamp_(0.0, 255.0)
+    return EncodedActivation(q.to(torch.uint8).numpy(), vmin, vmax, int(zero))
