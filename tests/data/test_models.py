@@ -36,6 +36,9 @@ def test_demo_with_new_head_keeps_pretrained_features(demo_bundle):
     assert bundle.model(torch.zeros(1, 3, 224, 224)).shape == (1, 7)
     assert bundle.class_names is None and "new classifier" in bundle.name
     assert torch.equal(bundle.model._conv_stem.weight, demo_bundle.model._conv_stem.weight)
+    gray = load_model("demo", in_channels=1)
+    assert gray.input_size == (1, 224, 224) and gray.mean is None and len(gray.class_names) == 1000
+    assert gray.model(torch.zeros(1, 1, 224, 224)).shape == (1, 1000)
 
 
 def test_torchvision_model_is_random_init_and_imagenet_shaped():
@@ -48,6 +51,18 @@ def test_torchvision_model_is_random_init_and_imagenet_shaped():
     assert small.model(torch.zeros(1, 3, 224, 224)).shape == (1, 3)
 
 
+def test_torchvision_weights_already_in_the_hub_cache_are_used(tmp_path, monkeypatch):
+    import torchvision.models as tvm
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    cached = tvm.squeezenet1_1()
+    (tmp_path / "checkpoints").mkdir()
+    torch.save(cached.state_dict(), tmp_path / "checkpoints" / tvm.SqueezeNet1_1_Weights.DEFAULT.url.split("/")[-1])
+    bundle = load_model("torchvision:SqueezeNet1_1")
+    assert "ImageNet weights from the torch hub cache" in bundle.name
+    assert torch.equal(bundle.model.features[0].weight, cached.features[0].weight)
+
+
 def test_torchvision_unknown_name_suggests_close_matches():
     with pytest.raises(SpecError) as err:
         load_model("torchvision:resnet19")
@@ -58,6 +73,11 @@ def test_unknown_spec_lists_the_valid_forms():
     with pytest.raises(SpecError) as err:
         load_model("lenet")
     assert all(form in err.value.detail for form in MODEL_SPECS)
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(SpecError, match="num_classes must be a positive integer"):
+        load_model("covidresnet", num_classes=0)
 
 
 def test_user_file_factory_with_metadata(tmp_path):

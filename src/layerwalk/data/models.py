@@ -74,6 +74,9 @@ def load_model(spec: str, *, weights: str | Path | None = None, num_classes: int
     >>> bundle.input_size, bundle.model.fc.out_features
     ((3, 180, 250), 3)
     """
+    for option, value in (("num_classes", num_classes), ("in_channels", in_channels)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise SpecError(f"{option} must be a positive integer, not {value!r}")
     spec = spec.strip()
     bundle = _build(spec, num_classes, in_channels)
     if weights is not None:

@@ -40,7 +40,7 @@ def torchvision_model(name: str, num_classes: int = 1000) -> tuple[nn.Module, in
     >>> torchvision_model("resnet18")[1]
     224
     """
-    names = torchvision_model_names()
+    names, name = torchvision_model_names(), name.strip().lower()  # torchvision's names are all lower case
     if name not in names:
         close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}? " if close else ""
