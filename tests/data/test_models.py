@@ -51,6 +51,15 @@ def test_torchvision_model_is_random_init_and_imagenet_shaped():
     assert small.model(torch.zeros(1, 3, 224, 224)).shape == (1, 3)
 
 
+@pytest.mark.parametrize("name", ["resnet18", "squeezenet1_1", "mobilenet_v3_small", "vit_b_32",
+                                  "googlenet"])
+def test_torchvision_models_take_grayscale(name):
+    bundle = load_model(f"torchvision:{name}", num_classes=10, in_channels=1)
+    assert bundle.input_size[0] == 1 and bundle.mean is None
+    with torch.no_grad():
+        assert bundle.model(torch.zeros(1, *bundle.input_size)).shape == (1, 10)
+
+
 def test_torchvision_weights_already_in_the_hub_cache_are_used(tmp_path, monkeypatch):
     import torchvision.models as tvm
 

@@ -121,18 +121,19 @@ def _covid(spec: str, num_classes: int | None, in_channels: int | None) -> Model
 
 
 def _torchvision(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
-    from layerwalk.data.torchvision_models import torchvision_model
+    from layerwalk.data.torchvision_models import replace_stem, torchvision_model
 
-    if in_channels not in (None, 3):
-        raise SpecError(f"{spec} takes 3 input channels; for {in_channels} channels wrap the model in a factory "
-                        "(file.py:factory) that replaces its first convolution")
-    name = spec.split(":", 1)[1].strip()
-    classes = num_classes or 1000
+    name, classes, channels = spec.split(":", 1)[1].strip(), num_classes or 1000, in_channels or 3
     model, side, pretrained = torchvision_model(name, num_classes=classes)
-    imagenet = classes == 1000
+    if channels != 3:
+        replace_stem(model, channels)  # e.g. grayscale Fashion-MNIST into a ResNet
     label = "ImageNet weights from the torch hub cache" if pretrained else "random init, no pretrained weights"
-    return ModelBundle(model, f"{name} ({label})", spec, (3, side, side), IMAGENET_MEAN if imagenet else None,
-                       IMAGENET_STD if imagenet else None, imagenet_class_names() if imagenet else None)
+    if pretrained and channels != 3:
+        label += f", new {channels}-channel stem random init"
+    rgb, imagenet = channels == 3, classes == 1000
+    return ModelBundle(model, f"{name} ({label})", spec, (channels, side, side), IMAGENET_MEAN if rgb and imagenet
+                       else None, IMAGENET_STD if rgb and imagenet else None,
+                       imagenet_class_names() if imagenet else None)
 
 
 def _user(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:

@@ -12,7 +12,7 @@ from torch import nn
 
 from layerwalk.errors import SpecError
 
-__all__ = ["torchvision_model", "torchvision_model_names"]
+__all__ = ["torchvision_model", "torchvision_model_names", "replace_stem"]
 
 
 def torchvision_model_names() -> list[str]:
@@ -51,6 +51,30 @@ def torchvision_model(name: str, num_classes: int = 1000) -> tuple[nn.Module, in
         model = tvm.get_model(name, weights=None, num_classes=num_classes)
     pretrained = num_classes == 1000 and _load_cached_weights(model, name)
     return model, _input_side(model, name), pretrained
+
+
+def replace_stem(model: nn.Module, in_channels: int) -> nn.Module:
+    """Swap the first 3-channel ``Conv2d`` (the stem of every torchvision classifier) for a fresh one.
+
+    Args:
+        model: the model (modified in place).
+        in_channels: channels of the new input.
+
+    Returns:
+        ``model``.
+
+    >>> replace_stem(tvm.resnet18(), 1).conv1.in_channels
+    1
+    """
+    for path, conv in model.named_modules():
+        if isinstance(conv, nn.Conv2d) and conv.in_channels == 3:
+            new = nn.Conv2d(in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+                            conv.dilation, conv.groups, conv.bias is not None, conv.padding_mode)
+            parent, _, name = path.rpartition(".")
+            setattr(model.get_submodule(parent) if parent else model, name, new)
+            return model
+    raise SpecError(f"found no 3-channel Conv2d to adapt to {in_channels} channels; wrap the model in a factory "
+                    "(file.py:factory) that takes in_channels")
 
 
 def _input_side(model: nn.Module, name: str) -> int:
