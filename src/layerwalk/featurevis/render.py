@@ -1,0 +1,122 @@
+"""The optimisation loops. They return tensors and history only; PNGs and progress streaming live elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from layerwalk.featurevis.parameterization import fourier, pixel
+from layerwalk.featurevis.relu_override import relu_gradient_override
+from layerwalk.featurevis.transforms import PaperTransforms
+
+
+class Cancelled(Exception):
+    """The caller asked to stop (``should_stop()`` returned True)."""
+
+
+@dataclass(frozen=True)
+class FeatureVisParams:
+    """Everything that determines the result (and the cache key).
+
+    Defaults are the paper's algorithm: 200 steps of RMS-normalised gradient ascent on the image with lr 0.2
+    (as the reference implementation), the paper's transforms between steps, none in the last 10 steps.
+    """
+
+    steps: int = 200
+    lr: float = 0.2
+    plain_final_steps: int = 10
+    transforms: PaperTransforms | None = field(default_factory=PaperTransforms)
+    parameterization: str = "pixel"      # "pixel" (paper) | "fourier"
+    relu_override: bool = False          # redirected ReLU gradient for the first 20 % of steps
+    diversity: float = 0.0               # weight of the diversity term (needs images_per_channel > 1)
+    images_per_channel: int = 1
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.steps < 1 or self.lr <= 0:
+            raise ValueError("steps must be ≥ 1 and lr > 0")
+        if self.parameterization not in ("pixel", "fourier"):
+            raise ValueError(f"parameterization must be 'pixel' or 'fourier', got {self.parameterization!r}")
+
+
+Objective = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]  # images → (per-image value, features)
+
+
+def _generators(seeds: Sequence[int]) -> list[torch.Generator]:
+    return [torch.Generator().manual_seed(int(s)) for s in seeds]
+
+
+def _diversity(features: torch.Tensor, k: int) -> torch.Tensor:
+    """Mean pairwise cosine similarity of the ``k`` images of each channel (lower = more diverse)."""
+    if k < 2:
+        return features.new_zeros(())
+    f = torch.nn.functional.normalize(features.flatten(1), dim=1).view(-1, k, features[0].numel())
+    sim = f @ f.transpose(1, 2)
+    off_diagonal = sim.sum((1, 2)) - sim.diagonal(dim1=1, dim2=2).sum(1)
+    return (off_diagonal / (k * (k - 1))).mean()
+
+
+def optimise(start: torch.Tensor, objective: Objective, params: FeatureVisParams, seeds: Sequence[int],
+             size: tuple[int, int], stats: tuple[Sequence[float], Sequence[float]],
+             on_step: Callable[[int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Optimise a batch of images (one per seed) from ``start`` (N, C, H, W, normalised space).
+
+    Returns the final images and the objective history (steps, N).
+    """
+    gens = _generators(seeds)
+    transform = params.transforms.build(size, *stats) if params.transforms is not None else None
+    loop = _paper_loop if params.parameterization == "pixel" else _fourier_loop
+    return loop(start, objective, params, gens, transform, on_step)
+
+
+def _step_context(params: FeatureVisParams, step: int):
+    if params.relu_override and step < max(1, params.steps // 5):
+        return relu_gradient_override()
+    return torch.enable_grad()
+
+
+def _paper_loop(start, objective, params, gens, transform, on_step):
+    x = start.detach().clone()
+    history = []
+    for step in range(params.steps):
+        if transform is not None and step < params.steps - params.plain_final_steps:
+            with torch.no_grad():
+                x = transform(x, gens)
+        x = x.detach().requires_grad_(True)
+        with _step_context(params, step):
+            value, features = objective(x)
+            loss = value.sum() - params.diversity * _diversity(features, params.images_per_channel)
+            (grad,) = torch.autograd.grad(loss, x)
+        if not torch.isfinite(loss):  # as the reference implementation: start over rather than spread NaNs
+            x = start.detach().clone()
+            history.append(torch.full_like(value, float("nan")).detach())
+            continue
+        rms = grad.pow(2).mean(dim=tuple(range(1, grad.dim())), keepdim=True).sqrt()
+        x = x.detach() + params.lr * grad / (rms + 1e-8)
+        history.append(value.detach())
+        if on_step is not None:
+            on_step(step)
+    return x.detach(), torch.stack(history)
+
+
+def _fourier_loop(start, objective, params, gens, transform, on_step):
+    tensors, image_f = fourier(start.detach()) if params.parameterization == "fourier" else pixel(start)
+    optimizer = torch.optim.Adam(tensors, lr=params.lr * 0.25)
+    history = []
+    for step in range(params.steps):
+        optimizer.zero_grad(set_to_none=True)
+        with _step_context(params, step):
+            image = image_f()
+            if transform is not None and step < params.steps - params.plain_final_steps:
+                image = transform(image, gens)   # differentiable here: the parameters live in Fourier space
+            value, features = objective(image)
+            loss = -(value.sum() - params.diversity * _diversity(features, params.images_per_channel))
+            loss.backward()
+        optimizer.step()
+        history.append(value.detach())
+        if on_step is not None:
+            on_step(step)
+    with torch.no_grad():
+        return image_f().detach(), torch.stack(history)
