@@ -1,4 +1,4 @@
-import { Clock, Vector3 } from 'three';
+import { Timer, Vector3 } from 'three';
 import { ApiClient, ApiError } from '../api/client';
 import { subscribeServerEvents } from '../api/server-events';
 import type { DatasetInfo, NetworkInfo } from '../api/types';
@@ -11,7 +11,7 @@ import { DATASET_WORLD, createDatasetPanel } from '../scene/dataset-panel';
 import type { DatasetPanel } from '../scene/dataset-panel';
 import { CARD_SIZE } from '../scene/info-card';
 import { LABEL_SIZE } from '../scene/edge-labels';
-import { createNetworkView } from '../scene/network-view';
+import { createNetworkView, stationSpot } from '../scene/network-view';
 import type { NetworkView } from '../scene/network-view';
 import { QuadAtlas } from '../scene/quad-atlas';
 import { createWorld } from '../scene/world';
@@ -47,7 +47,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     labelAtlas: new QuadAtlas(world.renderer, { name: 'edge-labels', slotWidth: LABEL_SIZE.width, slotHeight: LABEL_SIZE.height }),
     carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
     tooltip: createTooltip(overlay), magnifier: createMagnifier(overlay),
-    metrics: { lastUpdateMs: null, updates: 0, frameMs: 0 },
+    metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
     refresh: (nid, t0) => refreshNetwork(ctx, nid, t0),
     reportError: (err) => {
       console.warn(err);
@@ -120,7 +120,8 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
   const offsets = networkOffsets(graphs.map((g) => ({ minX: g.layout.bounds.min[0], maxX: g.layout.bounds.max[0] })));
   const cardOwners = new Map<number, { view: NetworkView; lid: string }>();
   networks.forEach((info, i) => {
-    const view = createNetworkView(info, graphs[i], offsets[i], ctx.cardAtlas, ctx.labelAtlas);
+    const view = createNetworkView(info, graphs[i], offsets[i], ctx.cardAtlas, ctx.labelAtlas,
+      (m) => ctx.world.renderer.initTexture(m.uniforms.map.value)); // upload now, inside the frame budget
     ctx.views.set(info.id, view);
     ctx.world.scene.add(view.object);
     view.panels.forEach((panel) => makePanelInteractive(ctx, view, panel));
@@ -143,7 +144,7 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
 
 function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkView): DatasetPanel {
   const panel = createDatasetPanel(ctx.api, dataset, (err) => ctx.reportError(err));
-  const [ox, oz] = view.graph.layout.origin;
+  const [ox, oz] = stationSpot(view.graph);
   panel.object.position.set(view.offsetX + ox - 1.75, 0.45 + DATASET_WORLD.height / 2, oz + 0.9);
   panel.object.rotation.y = 0.55;
   ctx.world.scene.add(panel.object);
@@ -154,7 +155,7 @@ function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkVie
 }
 
 function placeStartCamera(ctx: AppContext, view: NetworkView): void {
-  const [ox, oz] = view.graph.layout.origin;
+  const [ox, oz] = stationSpot(view.graph);
   const cam = ctx.world.camera;
   cam.position.set(view.offsetX + ox - 0.5, 1.7, oz + 3.3);
   cam.lookAt(_look.set(view.offsetX + ox - 0.7, 1.2, oz));
@@ -180,20 +181,31 @@ export function flyToLayer(ctx: AppContext, query: string): boolean {
 }
 
 function startRenderLoop(ctx: AppContext): void {
-  const clock = new Clock();
+  const timer = new Timer();
   const { renderer, scene, camera } = ctx.world;
-  renderer.setAnimationLoop(() => {
-    const dt = Math.min(0.1, clock.getDelta());
+  const t = ctx.metrics.phases;
+  const ema = (key: keyof typeof t, since: number) => (t[key] = t[key] * 0.9 + (performance.now() - since) * 0.1);
+  renderer.setAnimationLoop((time) => {
+    timer.update(time);
+    const dt = Math.min(0.1, timer.getDelta());
     ctx.metrics.frameMs = ctx.metrics.frameMs * 0.9 + dt * 1000 * 0.1;
+    let t0 = performance.now();
     ctx.locomotion.update(dt);
     camera.updateMatrixWorld();
     ctx.interaction.update();
     ctx.carried.update(ctx.pointer);
-    ctx.scheduler.run();
+    ema('interaction', t0);
+    t0 = performance.now();
+    ctx.scheduler.run(Math.max(10, ctx.metrics.frameMs * 0.5));
+    ema('activations', t0);
+    t0 = performance.now();
     for (const v of ctx.views.values()) v.update();
     ctx.datasetPanels.forEach((p) => p.update());
     ctx.cardAtlas.flush();
     ctx.labelAtlas.flush(64);
+    ema('canvases', t0);
+    t0 = performance.now();
     renderer.render(scene, camera);
+    ema('render', t0);
   });
 }

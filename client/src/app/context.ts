@@ -24,6 +24,8 @@ export interface Metrics {
   lastUpdateMs: number | null;
   updates: number;
   frameMs: number;
+  /** CPU ms per frame (moving average) of each phase of the render loop */
+  phases: { interaction: number; activations: number; canvases: number; render: number };
 }
 
 /** Shared state of the running client, passed to the app modules instead of globals. */

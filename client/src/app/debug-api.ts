@@ -63,7 +63,7 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       const layers = [...ctx.views.values()].reduce((n, v) => n + v.graph.nodes.filter((x) => x.kind !== 'marker').length, 0);
       return {
         calls: info.render.calls, triangles: info.render.triangles, textures: info.memory.textures,
-        geometries: info.memory.geometries, layers, panels, frameMs: ctx.metrics.frameMs,
+        geometries: info.memory.geometries, layers, panels, frameMs: ctx.metrics.frameMs, phases: { ...ctx.metrics.phases },
       };
     },
     /** CSS pixel position of a world point / object on the canvas, and whether it is in front of the camera */

@@ -22,12 +22,13 @@ export class FrameScheduler {
     this.queue.push(task);
   }
 
-  run(): void {
+  /** Run queued tasks for up to `budgetMs` (default: the constructor's budget). */
+  run(budgetMs = this.budgetMs): void {
     const start = performance.now();
     let bytes = 0;
     while (this.head < this.queue.length) {
       bytes += this.queue[this.head++]();
-      if (performance.now() - start > this.budgetMs || bytes > this.budgetBytes) break;
+      if (performance.now() - start > budgetMs || bytes > this.budgetBytes) break;
     }
     if (this.head === this.queue.length) {
       this.queue.length = 0;

@@ -1,4 +1,5 @@
-import { CanvasTexture, Mesh, MeshBasicMaterial, PlaneGeometry, SRGBColorSpace } from 'three';
+import { CanvasTexture, Mesh, PlaneGeometry } from 'three';
+import { createCanvasMaterial } from './canvas-material';
 import type { Pointer } from '../input/pointer';
 
 export interface CarriedItem {
@@ -23,8 +24,7 @@ export function createCarriedItem(): CarriedItem {
   canvas.height = SIZE + 40;
   const ctx = canvas.getContext('2d')!;
   const texture = new CanvasTexture(canvas);
-  texture.colorSpace = SRGBColorSpace;
-  const material = new MeshBasicMaterial({ map: texture, transparent: true, depthTest: false, depthWrite: false });
+  const material = createCanvasMaterial(texture, { depthTest: false, depthWrite: false });
   const mesh = new Mesh(new PlaneGeometry(0.16, (0.16 * (SIZE + 40)) / SIZE), material);
   mesh.name = 'carried-item';
   mesh.renderOrder = 1000;

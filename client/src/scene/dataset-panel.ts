@@ -1,4 +1,5 @@
-import { CanvasTexture, DoubleSide, LinearMipmapLinearFilter, Mesh, MeshBasicMaterial, PlaneGeometry, SRGBColorSpace } from 'three';
+import { CanvasTexture, LinearMipmapLinearFilter, Mesh, PlaneGeometry } from 'three';
+import { createCanvasMaterial } from './canvas-material';
 import type { ApiClient } from '../api/client';
 import type { DatasetInfo, DatasetItem } from '../api/types';
 import { COLORS, FONT, fitText, roundRect } from './text';
@@ -43,9 +44,8 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
   canvas.height = H;
   const ctx = canvas.getContext('2d')!;
   const texture = new CanvasTexture(canvas);
-  texture.colorSpace = SRGBColorSpace;
   texture.minFilter = LinearMipmapLinearFilter;
-  const material = new MeshBasicMaterial({ map: texture, side: DoubleSide, transparent: true });
+  const material = createCanvasMaterial(texture);
   const mesh = new Mesh(new PlaneGeometry(DATASET_WORLD.width, DATASET_WORLD.height), material);
   mesh.name = `dataset:${dataset.id}`;
   let items: DatasetItem[] = [];

@@ -1,4 +1,5 @@
-import { CanvasTexture, DoubleSide, LinearMipmapLinearFilter, Mesh, MeshBasicMaterial, PlaneGeometry, SRGBColorSpace } from 'three';
+import { CanvasTexture, LinearMipmapLinearFilter, Mesh, PlaneGeometry } from 'three';
+import { createCanvasMaterial } from './canvas-material';
 import type { Prediction } from '../api/types';
 import { COLORS, FONT, fitText, roundRect } from './text';
 
@@ -28,9 +29,8 @@ export function createInputStation(title: string): InputStation {
   canvas.height = H;
   const ctx = canvas.getContext('2d')!;
   const texture = new CanvasTexture(canvas);
-  texture.colorSpace = SRGBColorSpace;
   texture.minFilter = LinearMipmapLinearFilter;
-  const material = new MeshBasicMaterial({ map: texture, side: DoubleSide, transparent: true });
+  const material = createCanvasMaterial(texture);
   const mesh = new Mesh(new PlaneGeometry(STATION_WORLD.width, STATION_WORLD.height), material);
   mesh.name = 'input-station';
   let image: CanvasImageSource | null = null;

@@ -1,4 +1,4 @@
-import { Group, Matrix4, Mesh, Quaternion, Vector3 } from 'three';
+import { Group, Matrix4, Mesh, Quaternion, ShaderMaterial, Vector3 } from 'three';
 import type { GraphNode, Histogram, LayerActivation, NetworkGraph, NetworkInfo, Prediction } from '../api/types';
 import { levelHistogram } from '../graph/histogram';
 import { createEdgeLines } from './edge-lines';
@@ -43,6 +43,7 @@ const _m = new Matrix4();
 const _p = new Vector3();
 const _q = new Quaternion();
 const _s = new Vector3();
+const TILT = new Quaternion().setFromAxisAngle(new Vector3(1, 0, 0), -0.35);
 
 /**
  * One network in the world: a panel per layer, an info card per layer (in the shared card atlas), the floor
@@ -50,6 +51,7 @@ const _s = new Vector3();
  */
 export function createNetworkView(
   info: NetworkInfo, graph: NetworkGraph, offsetX: number, cardAtlas: QuadAtlas, labelAtlas: QuadAtlas,
+  upload: (material: ShaderMaterial) => void = () => {},
 ): NetworkView {
   const object = new Group();
   object.name = `network:${info.id}`;
@@ -74,7 +76,7 @@ export function createNetworkView(
   object.add(edges.object);
   addEdgeLabels(labelAtlas, graph.layout.edges, offsetX);
   const station = createInputStation(info.name);
-  const [ox, oz] = graph.layout.origin;
+  const [ox, oz] = stationSpot(graph);
   station.object.position.set(ox, 0.35 + STATION_WORLD.height / 2, oz);
   station.object.userData.network = info.id;
   object.add(station.object);
@@ -87,6 +89,7 @@ export function createNetworkView(
       const card = cards.get(activation.id);
       if (!panel || !card) return 0;
       const bytes = panel.update(activation);
+      upload(panel.object.material as ShaderMaterial);
       card.state.vmin = activation.vmin;
       card.state.vmax = activation.vmax;
       card.state.zeroLevel = activation.zero_level;
@@ -132,14 +135,12 @@ export function createNetworkView(
       const mesh: Mesh = panel.object;
       mesh.updateMatrixWorld();
       const userScale = mesh.scale.x / panel.size.x;
-      const halfW = mesh.scale.x / 2;
-      const halfH = mesh.scale.y / 2;
       const cardH = CARD_WORLD.height * userScale;
-      // right of the panel; centred on it, but kept above the floor and below its top edge
-      const y = Math.max(cardH / 2 + 0.05, Math.min(mesh.position.y + halfH - cardH / 2, mesh.position.y));
-      _p.set(mesh.position.x + halfW + 0.04 + (CARD_WORLD.width * userScale) / 2, y, mesh.position.z);
+      // under the panel (the layout keeps ~0.5 m of clearance there), tilted back towards a standing viewer
+      const y = Math.max(cardH / 2 + 0.02, mesh.position.y - mesh.scale.y / 2 - 0.03 - cardH / 2);
+      _p.set(mesh.position.x, y, mesh.position.z + 0.06);
       object.localToWorld(_p);
-      _q.copy(mesh.quaternion);
+      _q.copy(mesh.quaternion).multiply(TILT);
       _s.setScalar(userScale);
       card.slot.matrix.copy(_m.compose(_p, _q, _s));
       cardAtlas.place(card.slot);
@@ -165,4 +166,12 @@ function emptyCard(node: GraphNode, isOutput: boolean): InfoCardState {
     node, vmin: null, vmax: null, zeroLevel: null, activation: null, weights: null,
     weightsLoading: node.has_weights, top: isOutput ? [] : null, job: null, hover: null,
   };
+}
+
+/** Where the input canvas stands: the layout's origin, moved in front of the input panel if that stands there. */
+export function stationSpot(graph: NetworkGraph): [number, number] {
+  const [ox, oz] = graph.layout.origin;
+  const input = graph.layout.nodes[graph.nodes[0]?.id ?? 'input'];
+  if (input && Math.abs(input.x - ox) < input.width / 2 + 0.5 && Math.abs(input.z - oz) < 1.0) return [ox, input.z + 1.4];
+  return [ox, oz];
 }

@@ -1,7 +1,8 @@
 import {
-  BufferAttribute, BufferGeometry, CanvasTexture, DoubleSide, Group, LinearMipmapLinearFilter, Matrix4, Mesh,
-  MeshBasicMaterial, SRGBColorSpace, Vector2, Vector3, WebGLRenderer,
+  BufferAttribute, BufferGeometry, CanvasTexture, Group, LinearMipmapLinearFilter, Matrix4, Mesh, ShaderMaterial, Vector2,
+  Vector3, WebGLRenderer,
 } from 'three';
+import { createCanvasMaterial } from './canvas-material';
 
 export type Painter = (ctx: CanvasRenderingContext2D, width: number, height: number) => void;
 
@@ -135,7 +136,7 @@ export class QuadAtlas {
     for (const p of this.pages) {
       p.geometry.dispose();
       p.texture.dispose();
-      (p.mesh.material as MeshBasicMaterial).dispose();
+      (p.mesh.material as ShaderMaterial).dispose();
     }
     this.stagingTexture.dispose();
   }
@@ -170,7 +171,6 @@ export class QuadAtlas {
     const canvas = document.createElement('canvas');
     canvas.width = canvas.height = this.pageSize;
     const texture = new CanvasTexture(canvas);
-    texture.colorSpace = SRGBColorSpace;
     texture.minFilter = LinearMipmapLinearFilter;
     texture.anisotropy = Math.min(8, this.renderer.capabilities.getMaxAnisotropy());
     const geometry = new BufferGeometry();
@@ -180,7 +180,7 @@ export class QuadAtlas {
     const index = new Uint32Array(n * 6);
     for (let i = 0; i < n; i++) index.set([i * 4, i * 4 + 1, i * 4 + 2, i * 4, i * 4 + 2, i * 4 + 3], i * 6);
     geometry.setIndex(new BufferAttribute(index, 1));
-    const material = new MeshBasicMaterial({ map: texture, transparent: true, side: DoubleSide, depthWrite: false });
+    const material = createCanvasMaterial(texture, { depthWrite: false });
     const mesh = new Mesh(geometry, material);
     mesh.frustumCulled = false;
     mesh.renderOrder = this.options.renderOrder ?? 1;

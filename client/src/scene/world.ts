@@ -1,6 +1,6 @@
 import {
-  AmbientLight, CanvasTexture, Color, DirectionalLight, FogExp2, HemisphereLight, Mesh, MeshStandardMaterial,
-  PerspectiveCamera, PlaneGeometry, RepeatWrapping, SRGBColorSpace, Scene, WebGLRenderer,
+  AmbientLight, CanvasTexture, Color, DirectionalLight, FogExp2, HemisphereLight, Mesh, MeshLambertMaterial,
+  PerspectiveCamera, PlaneGeometry, NoColorSpace, RepeatWrapping, Scene, WebGLRenderer,
 } from 'three';
 
 export interface World {
@@ -13,7 +13,9 @@ export interface World {
 
 /** Renderer, camera, the dark workshop floor with its grid and soft light for the non-panel things. */
 export function createWorld(container: HTMLElement): World {
-  const renderer = new WebGLRenderer({ antialias: true, powerPreference: 'high-performance' });
+  // ?aa=0 turns MSAA off (software GL in CI is fill-rate bound)
+  const antialias = new URLSearchParams(location.search).get('aa') !== '0';
+  const renderer = new WebGLRenderer({ antialias, powerPreference: 'high-performance' });
   renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
   renderer.setSize(container.clientWidth, container.clientHeight);
   renderer.xr.enabled = true; // the same loop drives WebXR sessions later (issue 5)
@@ -50,25 +52,25 @@ function createFloor(renderer: WebGLRenderer): Mesh {
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = size;
   const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = '#1b1f27';
+  ctx.fillStyle = '#050609';
   ctx.fillRect(0, 0, size, size);
-  ctx.fillStyle = '#262c37';
+  ctx.fillStyle = '#0b0e13';
   for (let i = 0; i < 5; i++) {
     ctx.fillRect((i * size) / 5, 0, 2, size);
     ctx.fillRect(0, (i * size) / 5, size, 2);
   }
-  ctx.fillStyle = '#37404f';
+  ctx.fillStyle = '#161b23';
   ctx.fillRect(0, 0, 3, size);
   ctx.fillRect(0, 0, size, 3);
   const texture = new CanvasTexture(canvas);
-  texture.colorSpace = SRGBColorSpace;
+  texture.colorSpace = NoColorSpace; // see canvas-material.ts: sRGB textures are slow in software GL
   texture.wrapS = texture.wrapT = RepeatWrapping;
-  texture.anisotropy = Math.min(8, renderer.capabilities.getMaxAnisotropy());
+  texture.anisotropy = Math.min(4, renderer.capabilities.getMaxAnisotropy());
   const extent = 1000;
   texture.repeat.set(extent / 5, extent / 5);
   const floor = new Mesh(
     new PlaneGeometry(extent, extent),
-    new MeshStandardMaterial({ map: texture, roughness: 0.92, metalness: 0.05 }),
+    new MeshLambertMaterial({ map: texture }),
   );
   floor.rotation.x = -Math.PI / 2;
   floor.name = 'floor';

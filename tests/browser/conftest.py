@@ -1,0 +1,128 @@
+"""Fixtures for real-browser tests of the 3D client: a server (the fake API by default), headless Chromium.
+
+Set LAYERWALK_URL to run the same tests against a running `layerwalk serve` instead of tests/browser/fake_api.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CLIENT_DIST = ROOT / "src" / "layerwalk" / "client_dist" / "index.html"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--use-angle=swiftshader",
+                 "--enable-unsafe-swiftshader"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout=30.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not answer within {timeout}s")
+
+
+class FakeServer:
+    """tests/browser/fake_api.py in a subprocess (so it can be killed and restarted on the same port)."""
+
+    def __init__(self, networks=1):
+        self.port = free_port()
+        self.networks = networks
+        self.proc: subprocess.Popen | None = None
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def start(self):
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_api.py")), "--port",
+                                      str(self.port), "--networks", str(self.networks)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for(self.url + "api/networks")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    if not CLIENT_DIST.exists():
+        npm = shutil.which("npm")
+        if not npm:
+            pytest.skip("client not built and npm missing")
+        subprocess.run([npm, "run", "build"], cwd=ROOT / "client", check=True)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance, chromium_path):
+    b = playwright_instance.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture()
+def server():
+    """A fresh fake server per test (input state is per server), or LAYERWALK_URL if set."""
+    if os.environ.get("LAYERWALK_URL"):
+        yield type("External", (), {"url": os.environ["LAYERWALK_URL"].rstrip("/") + "/", "proc": None})()
+        return
+    s = FakeServer()
+    s.start()
+    yield s
+    s.stop()
+
+
+class LoadedPage:
+    def __init__(self, page, errors):
+        self.page, self.errors = page, errors
+
+    def lw(self, expr: str, arg=None):
+        return self.page.evaluate(f"(arg) => {{ const L = window.__layerwalk; return {expr}; }}", arg)
+
+
+def open_client(browser, url: str, ready=True, query="?aa=0") -> LoadedPage:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url + query)
+    if ready:
+        page.wait_for_function("window.__layerwalk && window.__layerwalk.flags.activationsReady", timeout=120_000)
+        page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
+    return LoadedPage(page, errors)
+
+
+@pytest.fixture()
+def client(browser, server):
+    p = open_client(browser, server.url)
+    yield p
+    p.page.close()
