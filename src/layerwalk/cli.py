@@ -51,6 +51,70 @@ def _run_graph(args) -> int:
     return 0
 
 
+# --- featurevis --------------------------------------------------------------------------------------------------
+def _add_featurevis(sub) -> None:
+    p = sub.add_parser("featurevis", help="feature visualization of a layer's channels (or class neurons)")
+    p.add_argument("spec", help="model spec (see 'layerwalk graph')")
+    p.add_argument("--layer", required=True, help="layer id or name (see 'layerwalk graph SPEC'); 'output' = classes")
+    p.add_argument("--channels", help="e.g. 0-15,20 (default: all)")
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--lr", type=float, default=0.2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--start", default="noise", help="noise[:SEED] | dataset:INDEX | image:PATH (default: noise)")
+    p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors)")
+    p.add_argument("--dataset", help="dataset spec for normalisation/class names and --start dataset:I")
+    p.add_argument("--fourier", action="store_true", help="Fourier parameterisation (beyond the paper)")
+    p.add_argument("--relu-override", action="store_true", help="redirected ReLU gradient (beyond the paper)")
+    p.add_argument("--batch-size", type=int, help="images per pass (default: from free memory)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(run=_run_featurevis)
+
+
+def _start_image(network, start: str):
+    from pathlib import Path
+
+    from layerwalk.data import open_image
+
+    kind, _, arg = start.partition(":")
+    if kind == "noise":
+        return start
+    if kind == "dataset":
+        if network.dataset is None:
+            raise LayerwalkError("--start dataset:I needs --dataset SPEC")
+        return network.dataset.image(int(arg))
+    if kind == "image":
+        return open_image(Path(arg).read_bytes())
+    raise LayerwalkError(f"--start must be noise[:SEED], dataset:INDEX or image:PATH, got {start!r}")
+
+
+def _run_featurevis(args) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from layerwalk.engine import Network
+    from layerwalk.featurevis import featurevis
+    from layerwalk.featurevis.report import write_featurevis
+
+    net = Network.from_spec(args.spec, weights=args.weights, dataset=args.dataset, device=args.device)
+    with tqdm(total=1000, unit="‰", desc=f"featurevis {args.layer}", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}") as bar:
+        def progress(fraction, message):
+            bar.n = int(fraction * 1000)
+            bar.set_postfix_str(message.split(": ", 1)[-1], refresh=False)
+            bar.refresh()
+        result = featurevis(net, args.layer, args.channels, start=_start_image(net, args.start), steps=args.steps,
+                            lr=args.lr, seed=args.seed, parameterization="fourier" if args.fourier else "pixel",
+                            relu_override=args.relu_override, batch_size=args.batch_size, progress=progress,
+                            cache=not args.no_cache)
+    written = write_featurevis(result, Path(args.out), class_names=net.class_names if result.layer == "output" else None)
+    ratio = float((result.final_objective / abs(result.start_objective).clip(1e-6)).mean())
+    print(f"{len(result.channels)} images in {args.out} ({result.seconds:.1f} s, {result.cached} from cache); "
+          f"contact sheet: {written['contact_sheet']}; objective ×{ratio:.1f} vs. the start image on average")
+    return 0
+
+
 # --- serve -------------------------------------------------------------------------------------------------------
 def _add_serve(sub) -> None:
     from layerwalk.server import add_serve_arguments  # the server owns its options
@@ -69,7 +133,7 @@ def _run_serve(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwalk", description="Walk through a PyTorch CNN in 3D and in VR.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_graph, _add_serve):
+    for add in (_add_graph, _add_featurevis, _add_serve):
         try:
             add(sub)
         except ImportError:  # a part still being built; the others keep working
