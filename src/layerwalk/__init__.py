@@ -2,6 +2,11 @@
 
 >>> import torch, torchvision, layerwalk
 >>> graph = layerwalk.capture(torchvision.models.resnet18(), torch.zeros(1, 3, 224, 224))
+>>> graph.nodes[1].label
+'conv 7×7/64 s2 · bn · relu'
+
+Importing layerwalk selects no device, loads no model and starts nothing; the server and feature
+visualization are imported on first use.
 """
 
 from layerwalk import data, errors
@@ -10,4 +15,17 @@ from layerwalk.data import load_dataset, load_model
 from layerwalk.engine import Network, Snapshot, export_layer
 
 __all__ = ["capture", "capture_model", "CapturedModel", "LayerGraph", "GraphNode", "Tracker", "Marker", "Network",
-           "Snapshot", "export_layer", "load_model", "load_dataset", "data", "errors"]
+           "Snapshot", "export_layer", "load_model", "load_dataset", "featurevis", "serve", "show", "stop", "data",
+           "errors"]
+
+_LAZY = {"featurevis": ("layerwalk.featurevis", "featurevis"), "serve": ("layerwalk.server", "serve"),
+         "show": ("layerwalk.server", "show"), "stop": ("layerwalk.server", "stop")}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'layerwalk' has no attribute {name!r}")
