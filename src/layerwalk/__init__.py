@@ -18,7 +18,7 @@ __all__ = ["capture", "capture_model", "CapturedModel", "LayerGraph", "GraphNode
            "Snapshot", "export_layer", "load_model", "load_dataset", "featurevis", "serve", "show", "stop", "data",
            "errors"]
 
-_LAZY = {"featurevis": ("layerwalk.featurevis", "featurevis"), "serve": ("layerwalk.server", "serve"),
+_LAZY = {"featurevis": ("layerwalk.featurevis", None), "serve": ("layerwalk.server", "serve"),
          "show": ("layerwalk.server", "show"), "stop": ("layerwalk.server", "stop")}
 
 
@@ -27,5 +27,6 @@ def __getattr__(name: str):
         import importlib
 
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
+        found = importlib.import_module(module)
+        return getattr(found, attr) if attr else found
     raise AttributeError(f"module 'layerwalk' has no attribute {name!r}")

@@ -7,3 +7,13 @@ from layerwalk.featurevis.transforms import PaperTransforms
 
 __all__ = ["featurevis", "FeatureVisParams", "FeatureVisResult", "FeatureVisCache", "PaperTransforms",
            "Cancelled", "parse_channels", "resolve_layer"]
+
+
+# ``layerwalk.featurevis(...)`` is the documented call, yet ``layerwalk.featurevis`` is also this package once it
+# has been imported (Python binds submodules as package attributes). Making the package callable keeps both.
+class _CallablePackage(__import__("types").ModuleType):
+    def __call__(self, *args, **kwargs):
+        return featurevis(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallablePackage
