@@ -194,9 +194,17 @@ class FakeNetwork:
                         v[p["index"]] = p["probability"]
             else:
                 c, h, w = shape
-                lo = rng.normal(0, 1, (c, max(1, h // 8), max(1, w // 8))).astype(np.float32)
-                v = np.repeat(np.repeat(lo, 8, axis=1), 8, axis=2)[:, :h, :w]
-                v += rng.normal(0, 0.3, (c, 1, 1)).astype(np.float32)
+                # maps that respond to the input: per-channel mix of the image's grey levels and its edges, plus
+                # low-frequency noise (so a new input visibly changes every layer)
+                grey = np.asarray(self.image.convert("L").resize((w, h)), dtype=np.float32) / 255.0
+                edges = np.zeros_like(grey)
+                if h > 2 and w > 2:
+                    gy, gx = np.gradient(grey)
+                    edges = np.abs(gy) + np.abs(gx)
+                a, e, b = (rng.normal(0, 1, (c, 1, 1)).astype(np.float32) for _ in range(3))
+                lo = rng.normal(0, 0.5, (c, -(-h // 8), -(-w // 8))).astype(np.float32)
+                v = a * (grey - 0.5) + 4 * e * edges + 0.3 * b
+                v += np.repeat(np.repeat(lo, 8, axis=1), 8, axis=2)[:, :h, :w]
                 if n["kind"] in ("act", "pool"):
                     v = np.maximum(v, 0)
             vmin, vmax = float(min(v.min(), 0.0)), float(max(v.max(), 0.0))
@@ -266,6 +274,8 @@ def make_handler(state: FakeState):
                 self.send_json({"error": e.code, "detail": e.detail}, e.status)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+            except Exception as e:  # noqa: BLE001 - answer like the real server would, never drop the connection
+                self.send_json({"error": "internal", "detail": f"{type(e).__name__}: {e}"}, 500)
 
         def _static(self, path: str):
             rel = path.lstrip("/") or "index.html"

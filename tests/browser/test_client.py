@@ -135,16 +135,3 @@ def test_server_down_shows_banner_and_reconnects(browser, server):
     server.start()
     client.page.wait_for_function("!window.__layerwalk.bannerVisible", timeout=30_000)
     client.page.close()
-
-
-@pytest.mark.slow
-def test_starts_while_server_is_down(browser, server):
-    if server.proc is None:
-        pytest.skip("needs the fake server (restartable)")
-    page = open_client(browser, server.url, ready=False)
-    server.stop()
-    page.page.reload()
-    page.page.wait_for_function("window.__layerwalk && window.__layerwalk.bannerVisible", timeout=30_000)
-    server.start()
-    page.page.wait_for_function("window.__layerwalk.flags.activationsReady", timeout=120_000)
-    page.page.close()

@@ -13,6 +13,7 @@ import { CARD_SIZE } from '../scene/info-card';
 import { LABEL_SIZE } from '../scene/edge-labels';
 import { createNetworkView, stationSpot } from '../scene/network-view';
 import type { NetworkView } from '../scene/network-view';
+import type { LayerPanel } from '../scene/layer-panel';
 import { QuadAtlas } from '../scene/quad-atlas';
 import { createWorld } from '../scene/world';
 import { createBanner } from '../ui/banner';
@@ -30,6 +31,7 @@ import { loadWeightHistograms, refreshNetwork } from './network-state';
 
 const _look = new Vector3();
 const _eye = new Vector3();
+
 
 /** Build the client in `container` and keep it in sync with the server. */
 export function startApp(container: HTMLElement, overlay: HTMLElement): AppContext {
@@ -71,9 +73,12 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
 
   const boot = async () => {
     const [networks, datasets] = await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
-    buildScene(ctx, networks, datasets, await Promise.all(networks.map((n) => ctx.api.graph(n.id))));
-    search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
-    debug.flags.sceneReady = true;
+    if (!debug.flags.sceneReady) {
+      // built once; a retry after a failed first load only reloads the activations
+      buildScene(ctx, networks, datasets, await Promise.all(networks.map((n) => ctx.api.graph(n.id))));
+      search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
+      debug.flags.sceneReady = true;
+    }
     await Promise.all(networks.map((n) => ctx.refresh(n.id)));
     debug.flags.activationsReady = true;
     networks.forEach((n) => loadWeightHistograms(ctx, n.id));
@@ -174,10 +179,28 @@ export function flyToLayer(ctx: AppContext, query: string): boolean {
   if (!match) return false;
   const mesh = match.p.object;
   mesh.getWorldPosition(_look);
-  const back = Math.max(1.6, Math.max(mesh.scale.x, mesh.scale.y) * 1.1 + 0.6);
-  _eye.set(_look.x + 0.3, Math.max(1.2, _look.y + 0.1), _look.z + back);
-  ctx.locomotion.flyTo(_eye, _look.setX(_look.x + 0.3));
+  // far enough back that the whole panel (and its card below) fits the view
+  const cam = ctx.world.camera;
+  const tanHalf = Math.tan(((cam.fov / 2) * Math.PI) / 180);
+  const fit = Math.max((mesh.scale.y + 0.5) / (2 * tanHalf), mesh.scale.x / (2 * tanHalf * cam.aspect));
+  // panels stand one behind another on the conveyor: stop short of the next panel in front of this one
+  const back = Math.max(0.8, Math.min(fit * 1.1, clearanceInFront(match.v, match.p) - 0.3));
+  const eyeY = Math.max(1.2, _look.y);
+  _eye.set(_look.x, eyeY, _look.z + back);
+  ctx.locomotion.flyTo(_eye, _look.setY(_look.y - 0.25));
   return true;
+}
+
+/** Free distance in front (+z) of a panel before another panel of the same network blocks the view. */
+function clearanceInFront(view: NetworkView, panel: LayerPanel): number {
+  const a = panel.object;
+  let free = Infinity;
+  for (const other of view.panels.values()) {
+    const b = other.object;
+    if (b === a || b.position.z <= a.position.z) continue;
+    if (Math.abs(b.position.x - a.position.x) < (a.scale.x + b.scale.x) / 2) free = Math.min(free, b.position.z - a.position.z);
+  }
+  return free;
 }
 
 function startRenderLoop(ctx: AppContext): void {

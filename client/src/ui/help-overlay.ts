@@ -29,6 +29,7 @@ export function createHelpOverlay(parent: HTMLElement): { toggle(force?: boolean
   }
   el('p', 'lw-dim', box, 'Blue = negative, black = zero, white = positive (per layer, around its zero level).');
   const toggle = (force?: boolean) => box.classList.toggle('lw-hidden', force === undefined ? undefined : !force);
+  if (new URLSearchParams(location.search).get('help') === '0') toggle(false);
   window.addEventListener('keydown', (e) => {
     if (e.code === 'KeyH' && !(e.target instanceof HTMLInputElement)) toggle();
   });
