@@ -168,14 +168,19 @@ def test_featurevis_not_available_without_the_package(client, monkeypatch):
 
 
 def _dummy_featurevis(ctx, *, entry, layer, channels, steps, start, snapshot):
-    from layerwalk.api.featurevis_kind import store_images
+    from types import SimpleNamespace
+
+    from layerwalk.api.featurevis_kind import store_result
 
     channels = channels or [0]
     for i in range(4):
         ctx.check_cancelled()
         time.sleep(0.01)
         ctx.progress((i + 1) / 4, f"step {i + 1}")
-    return store_images(entry, layer, {c: Image.new("RGB", (8, 8), (c * 40, 0, 0)) for c in channels})
+    images = [Image.new("RGB", (8, 8), (c * 40, 0, 0)) for c in channels]
+    return store_result(entry, SimpleNamespace(layer=layer, target=layer, channels=channels, images=images,
+                                               start_objective=[0.0] * len(channels),
+                                               final_objective=[1.0] * len(channels), cached=0, seconds=0.1))
 
 
 def test_featurevis_job_lifecycle_with_a_dummy_kind(app_factory):
@@ -249,3 +254,24 @@ def test_export_zip(client):
     assert r.status_code == 200 and r.headers["x-input-version"] == str(v)
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     assert "meta.json" in names and "activations.npy" in names and any(n.endswith(".png") for n in names)
+
+
+def test_real_featurevis_job_images_and_feedback(client, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAYERWALK_CACHE", str(tmp_path / "fv-cache"))
+    if "featurevis" not in client.app.state.layerwalk.jobs.kinds:
+        pytest.skip("layerwalk.featurevis not installed")
+    graph = client.get("/api/networks/n0/graph").json()
+    lid = next(n["id"] for n in graph["nodes"] if n["kind"] == "conv")
+    assert_error(client.get(f"/api/networks/n0/layers/{lid}/featurevis.png"), 404, "not_found", "POST")
+    job = client.post(f"/api/networks/n0/layers/{lid}/featurevis", json={"channels": [0, 1], "steps": 3}).json()["job"]
+    client.get(f"/api/jobs/{job}/events")  # ends when the job ends
+    info = client.get(f"/api/jobs/{job}").json()
+    assert info["state"] == "done", info
+    result = info["result"]
+    assert result["channels"] == [0, 1] and len(result["images"]) == 2 and result["grid"] == [2, 1]
+    atlas = Image.open(io.BytesIO(client.get(result["atlas"]).content))
+    one = Image.open(io.BytesIO(client.get(result["images"][1]).content))
+    assert atlas.width > one.width and atlas.mode == "RGB"
+    assert_error(client.get(f"/api/networks/n0/layers/{lid}/featurevis/5.png"), 404, "not_found", "[0, 1]")
+    r = client.post("/api/networks/n0/input", json={"source": "featurevis", "layer": lid, "channel": 1})
+    assert r.status_code == 200 and r.json()["source"]["channel"] == 1

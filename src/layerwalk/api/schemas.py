@@ -157,7 +157,7 @@ class HistogramsResponse(BaseModel):
 class FeaturevisRequest(BaseModel):
     channels: list[Annotated[int, Field(ge=0)]] | None = Field(default=None, max_length=512)
     steps: int | None = Field(default=None, ge=1, le=10_000)
-    start: Literal["input", "noise"] = "noise"
+    start: Literal["input", "noise"] = "input"  # the paper's procedure: optimise copies of the current input
 
 
 class JobCreated(BaseModel):

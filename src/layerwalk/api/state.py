@@ -29,6 +29,7 @@ class NetworkEntry:
     dataset: DatasetEntry | None
     lock: threading.Lock = field(default_factory=threading.Lock)
     featurevis_images: dict[tuple[str, int], Any] = field(default_factory=dict)  # (layer, channel) → PIL image
+    featurevis_results: dict[str, Any] = field(default_factory=dict)  # layer → the latest FeatureVisResult
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
     _layout: dict | None = None

@@ -66,3 +66,16 @@ def png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "PNG", compress_level=3)
     return buf.getvalue()
+
+
+def image_atlas_png(images: list[Image.Image], gap: int = 2) -> bytes:
+    """RGB images on the same near-square grid as activation atlases (channel i at row i // cols)."""
+    from layerwalk.engine import grid_shape
+
+    cols, rows = grid_shape(len(images))
+    w, h = images[0].size
+    sheet = Image.new("RGB", (cols * (w + gap) - gap, rows * (h + gap) - gap))
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        sheet.paste(img.convert("RGB"), (c * (w + gap), r * (h + gap)))
+    return png_bytes(sheet)

@@ -80,3 +80,30 @@ def start_featurevis(entry: NetworkDep, layer: LayerDep, state: StateDep,
     job = state.jobs.submit("featurevis", entry=entry, layer=layer.id, channels=channels, steps=body.steps,
                             start=body.start, snapshot=entry.network.snapshot)
     return {"job": job.id}
+
+
+def _featurevis_result(entry, layer):
+    result = entry.featurevis_results.get(layer.id)
+    if result is None:
+        raise NotFoundError(f"no feature visualization of layer {layer.id!r} yet; start one with "
+                            f"POST /api/networks/{entry.id}/layers/{layer.id}/featurevis")
+    return result
+
+
+@router.get("/featurevis.png", operation_id="getFeaturevisAtlas", response_class=Response, responses=PNG)
+async def get_featurevis_atlas(entry: NetworkDep, layer: LayerDep):
+    """The latest feature visualization of this layer: all channels' images on a near-square grid (RGB PNG)."""
+    result = _featurevis_result(entry, layer)
+    return Response(await run_in_threadpool(wire.image_atlas_png, result.images), media_type="image/png",
+                    headers={"X-Featurevis-Channels": ",".join(map(str, result.channels))})
+
+
+@router.get("/featurevis/{channel}.png", operation_id="getFeaturevisImage", response_class=Response, responses=PNG)
+async def get_featurevis_image(entry: NetworkDep, layer: LayerDep, channel: int):
+    """One channel's feature visualization image (PNG, the network's input size)."""
+    result = _featurevis_result(entry, layer)
+    image = entry.featurevis_images.get((layer.id, channel))
+    if image is None:
+        raise NotFoundError(f"layer {layer.id!r} has feature visualizations for channels {result.channels}, "
+                            f"not {channel}")
+    return Response(await run_in_threadpool(wire.png_bytes, image), media_type="image/png")
