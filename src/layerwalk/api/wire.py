@@ -15,17 +15,16 @@ from PIL import Image
 
 def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]]) -> bytes:
     """``uint32 LE header length | JSON header | uint8 data`` for ``layers`` = [(node id, EncodedActivation)]."""
-    entries, chunks, offset = [], [], 0
+    entries, arrays, offset = [], [], 0
     for node_id, enc in layers:
         data = np.ascontiguousarray(enc.data, dtype=np.uint8)
         entries.append({"id": node_id, "shape": list(data.shape), "offset": offset, "length": data.nbytes,
                         "vmin": float(enc.vmin), "vmax": float(enc.vmax), "zero_level": int(enc.zero_level)})
-        chunks.append(data.reshape(-1))
+        arrays.append(data)
         offset += data.nbytes
     header = json.dumps({"network": network_id, "version": version, "layers": entries},
                         separators=(",", ":")).encode()
-    body = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
-    return b"".join((struct.pack("<I", len(header)), header, body.tobytes()))
+    return b"".join([struct.pack("<I", len(header)), header, *(memoryview(a.reshape(-1)) for a in arrays)])  # one copy
 
 
 def unpack_activations(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
