@@ -30,6 +30,10 @@ interface PointerState {
   pressed: PointerHit | null;
   pressDirection: Vector3;
   dragging: Interactive | null;
+  /** the drag was started by squeeze (grip) rather than select, so only squeezeend ends it */
+  gripDrag: boolean;
+  /** second hand squeezing while another pointer grip-drags: two-hand scaling of that drag */
+  assist: { other: PointerState; span: number } | null;
   lastRay: Ray;
   unlisten: () => void;
 }
@@ -69,7 +73,8 @@ export class InteractionManager {
 
   addPointer(pointer: Pointer): void {
     const state: PointerState = {
-      pointer, hit: null, pressed: null, pressDirection: new Vector3(), dragging: null, lastRay: new Ray(),
+      pointer, hit: null, pressed: null, pressDirection: new Vector3(), dragging: null, gripDrag: false, assist: null,
+      lastRay: new Ray(),
       unlisten: pointer.addListener((e) => this.onPointerEvent(state, e)),
     };
     this.states.push(state);
@@ -90,6 +95,7 @@ export class InteractionManager {
   update(): void {
     for (const s of this.states) {
       s.pointer.update();
+      if (s.assist) this.twoHandScale(s, s.assist);
       if (s.dragging) {
         s.dragging.drag?.(s.pointer);
         continue;
@@ -145,7 +151,8 @@ export class InteractionManager {
       s.pressDirection.copy(s.pointer.ray.direction);
       if (!s.hit) this.onEmptySelect?.(s.pointer);
     } else if (e.type === 'selectend' || e.type === 'cancel') {
-      if (s.dragging) {
+      if (e.type === 'cancel') this.gripEnd(s);
+      if (s.dragging && !s.gripDrag) {
         s.dragging.dragEnd?.(s.pointer);
         s.dragging = null;
         this.dirty = true;
@@ -153,10 +160,52 @@ export class InteractionManager {
         (s.pressed.object.userData.interactive as Interactive).select?.(s.pressed);
       }
       s.pressed = null;
+    } else if (e.type === 'squeezestart') {
+      this.gripStart(s);
+    } else if (e.type === 'squeezeend') {
+      this.gripEnd(s);
     } else if (e.type === 'scale' && s.hit && e.factor) {
       (s.hit.object.userData.interactive as Interactive).scale?.(e.factor, s.hit);
       this.dirty = true;
     }
+  }
+
+  /** Grip: grab what the ray points at at once (no drag threshold); a second grip on it scales instead. */
+  private gripStart(s: PointerState): void {
+    if (s.dragging) return;
+    const holder = this.states.find((o) => o !== s && o.dragging && o.gripDrag && !o.assist);
+    if (holder) {
+      s.assist = { other: holder, span: s.pointer.ray.origin.distanceTo(holder.pointer.ray.origin) };
+      return;
+    }
+    s.pointer.update();
+    this.updateHover(s);
+    const target = s.hit?.object.userData.interactive as Interactive | undefined;
+    if (!s.hit || !target?.dragStart?.(s.hit)) return;
+    s.dragging = target;
+    s.gripDrag = true;
+    s.pressed = null;
+  }
+
+  private gripEnd(s: PointerState): void {
+    s.assist = null;
+    for (const o of this.states) if (o.assist?.other === s) o.assist = null;
+    if (!s.dragging || !s.gripDrag) return;
+    s.dragging.dragEnd?.(s.pointer);
+    s.dragging = null;
+    s.gripDrag = false;
+    this.dirty = true;
+  }
+
+  private twoHandScale(s: PointerState, assist: { other: PointerState; span: number }): void {
+    const { other } = assist;
+    if (!other.dragging || !other.hit) return;
+    const span = s.pointer.ray.origin.distanceTo(other.pointer.ray.origin);
+    if (assist.span > 0.01 && span > 0.01 && Math.abs(span - assist.span) > 1e-4) {
+      other.dragging.scale?.(span / assist.span, other.hit);
+      this.dirty = true;
+    }
+    assist.span = span;
   }
 }
 
