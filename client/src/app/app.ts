@@ -21,6 +21,8 @@ import { createFlyToSearch } from '../ui/fly-to-search';
 import { createHelpOverlay } from '../ui/help-overlay';
 import { createMagnifier } from '../ui/magnifier';
 import { createToasts } from '../ui/toast';
+import { createVrMode } from '../xr/vr-mode';
+import type { VrMode } from '../xr/vr-mode';
 import { createTooltip } from '../ui/tooltip';
 import { enableFileDrop, makeDatasetInteractive, makeStationInteractive, putBack } from './carry-interaction';
 import type { AppContext } from './context';
@@ -69,7 +71,9 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   document.addEventListener('pointerlockchange', () =>
     document.body.classList.toggle('lw-locked', document.pointerLockElement === world.renderer.domElement));
   enableFileDrop(ctx);
-  startRenderLoop(ctx);
+  const vr = createVrMode(ctx, overlay);
+  Object.assign(debug, { vr: vr.debug });
+  startRenderLoop(ctx, vr);
 
   const boot = async () => {
     const [networks, datasets] = await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
@@ -203,7 +207,7 @@ function clearanceInFront(view: NetworkView, panel: LayerPanel): number {
   return free;
 }
 
-function startRenderLoop(ctx: AppContext): void {
+function startRenderLoop(ctx: AppContext, vr: VrMode): void {
   const timer = new Timer();
   const { renderer, scene, camera } = ctx.world;
   const t = ctx.metrics.phases;
@@ -213,7 +217,8 @@ function startRenderLoop(ctx: AppContext): void {
     const dt = Math.min(0.1, timer.getDelta());
     ctx.metrics.frameMs = ctx.metrics.frameMs * 0.9 + dt * 1000 * 0.1;
     let t0 = performance.now();
-    ctx.locomotion.update(dt);
+    if (vr.presenting) vr.update(dt);
+    else ctx.locomotion.update(dt);
     camera.updateMatrixWorld();
     ctx.interaction.update();
     ctx.carried.update(ctx.pointer);

@@ -11,6 +11,7 @@ import type { World } from '../scene/world';
 import type { Magnifier } from '../ui/magnifier';
 import type { Toast } from '../ui/toast';
 import type { Tooltip } from '../ui/tooltip';
+import type { WorldTooltip } from '../xr/world-tooltip';
 import type { FrameScheduler } from './frame-scheduler';
 
 /** What the carried image is: the input source it becomes when dropped on an input canvas. */
@@ -44,6 +45,8 @@ export interface AppContext {
   datasetPanels: DatasetPanel[];
   toast: Toast;
   tooltip: Tooltip;
+  /** hover info in the world, for pointers without a screen position (XR); set by the VR mode */
+  worldTooltip?: WorldTooltip;
   magnifier: Magnifier;
   metrics: Metrics;
   /** reload a network's activations, classification and input image (after a drop or an input event) */

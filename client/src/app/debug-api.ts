@@ -64,6 +64,8 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       return {
         calls: info.render.calls, triangles: info.render.triangles, textures: info.memory.textures,
         geometries: info.memory.geometries, layers, panels, frameMs: ctx.metrics.frameMs, phases: { ...ctx.metrics.phases },
+        /** in an immersive session the numbers are for both eyes (one frame, stereo) */
+        presenting: ctx.world.renderer.xr.isPresenting,
       };
     },
     /** CSS pixel position of a world point / object on the canvas, and whether it is in front of the camera */

@@ -24,10 +24,12 @@ export function makePanelInteractive(ctx: AppContext, view: NetworkView, panel: 
       const lines = describeHit(panel, hit);
       const at = hit.pointer.screenPosition();
       if (at) ctx.tooltip.show(at.x, at.y, lines);
+      else ctx.worldTooltip?.show(hit.pointer, hit.point, lines);
     },
-    hoverEnd() {
+    hoverEnd(pointer) {
       panel.setHighlight(false);
       ctx.tooltip.hide();
+      ctx.worldTooltip?.hide(pointer);
     },
     select(hit) {
       const a = panel.current;
@@ -38,6 +40,7 @@ export function makePanelInteractive(ctx: AppContext, view: NetworkView, panel: 
       distance = hit.distance;
       offset.copy(mesh.getWorldPosition(_world)).sub(hit.point);
       ctx.tooltip.hide();
+      ctx.worldTooltip?.hide(hit.pointer);
       return true;
     },
     drag(pointer) {
@@ -65,7 +68,8 @@ function describeHit(panel: LayerPanel, hit: PointerHit): string[] {
   const [lo, hi] = channelLevelRange(panel.atlas, a.data, h.channel);
   const unit = node.shape.length === 1 ? 'unit' : 'channel';
   const range = lo === hi ? formatValue(decodeLevel(lo, a.vmin, a.vmax)) : `[${formatValue(decodeLevel(lo, a.vmin, a.vmax))}, ${formatValue(decodeLevel(hi, a.vmin, a.vmax))}]`;
-  return [head, `${unit} ${h.channel}  ·  ${lo === hi ? 'value' : 'range'} ${range}`, 'click: magnify · drag: move · wheel: scale'];
+  const help = hit.pointer.kind === 'xr' ? 'grip: move · grip + stick or both grips: scale' : 'click: magnify · drag: move · wheel: scale';
+  return [head, `${unit} ${h.channel}  ·  ${lo === hi ? 'value' : 'range'} ${range}`, help];
 }
 
 /** Info cards (one shared atlas mesh per page): button hover and clicks. */
