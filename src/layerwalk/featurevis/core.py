@@ -211,9 +211,19 @@ def _cache_keys(network, layer, channels, start_t, params) -> list[str]:
 
 
 def _stats(network) -> tuple[list[float], list[float]]:
-    """The dataset's mean/std in the optimised space: after normalisation that is 0 and 1 per channel."""
+    """The dataset's per-channel mean/std in the optimised (normalised) space.
+
+    Without a dataset the model's own normalisation is taken as the data's statistics (0 and 1). With one, its
+    real statistics are mapped through the model's normalisation — e.g. EfficientNet-Lite normalises with std
+    0.5, so photos have std ≈ 0.45 there, not 1, and pulling towards 1 would over-saturate the colours.
+    """
     c = network.input_size[0]
-    return [0.0] * c, [1.0] * c
+    ds = network.dataset
+    if ds is None or len(getattr(ds, "mean", ())) != c:
+        return [0.0] * c, [1.0] * c
+    mean = [(d - m) / s for d, m, s in zip(ds.mean, network.mean, network.std)]
+    std = [d / s for d, s in zip(ds.std, network.std)]
+    return mean, std
 
 
 def _objective(network, target: str):
