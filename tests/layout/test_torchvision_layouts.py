@@ -1,0 +1,45 @@
+"""Layouts of graphs captured from real torchvision models: ResNet50, DenseNet121, GoogLeNet."""
+
+from __future__ import annotations
+
+import pytest
+
+from layerwalk.layout import layout_graph
+
+from .checks import assert_edges_avoid_panels, assert_edges_forward, assert_no_overlaps
+
+pytestmark = pytest.mark.slow  # capturing three torchvision models takes ~40 s
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
+
+
+@pytest.fixture(scope="module", params=["resnet50", "densenet121", "googlenet"])
+def captured(request):
+    from layerwalk.capture import capture
+
+    kwargs = {"aux_logits": False, "init_weights": False} if request.param == "googlenet" else {}
+    model = getattr(torchvision.models, request.param)(weights=None, **kwargs).eval()
+    return request.param, capture(model, torch.zeros(1, 3, 224, 224))
+
+
+def test_invariants(captured):
+    name, graph = captured
+    layout = layout_graph(graph)
+    assert_no_overlaps(layout)
+    assert_edges_forward(layout)
+    assert_edges_avoid_panels(layout)
+
+
+def test_readable_proportions(captured):
+    name, graph = captured
+    layout = layout_graph(graph)
+    nodes = layout["nodes"]
+    lanes = {p["lane"] for p in nodes.values()}
+    width = layout["bounds"]["max"][0] - layout["bounds"]["min"][0]
+    depth = -layout["bounds"]["min"][2]
+    assert len(lanes) <= 6, f"{name}: {len(lanes)} lanes"  # branches side by side, not a sprawl
+    assert width < 40 and depth < 400, (name, width, depth)
+    assert nodes["output"]["lane"] == 0 and nodes["input"]["lane"] == 0
+    joins = [n for n in graph.nodes if len(n.precursors) > 1]
+    assert joins and all(nodes[n.id]["lane"] == 0 for n in joins if n.kind in ("add", "concat")) or name == "densenet121"
