@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -126,3 +127,62 @@ def client(browser, server):
     p = open_client(browser, server.url)
     yield p
     p.page.close()
+
+
+class RealServer:
+    """A real `layerwalk serve` on a free port (port 0: the server picks it and prints its URL)."""
+
+    def __init__(self, *args: str):
+        self.args = args
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self, timeout=300.0):
+        exe = Path(sys.executable).with_name("layerwalk")
+        cmd = [str(exe) if exe.exists() else "layerwalk", "serve", *self.args, "--port", "0"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline, lines = time.time() + timeout, []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"layerwalk serve exited: {''.join(lines)[-2000:]}")
+            lines.append(line)
+            if line.strip().startswith("http://"):
+                self.url = line.strip().rstrip("/") + "/"
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()  # keep draining
+                wait_for(self.url + "api/networks")
+                return self
+        raise RuntimeError(f"layerwalk serve did not print its URL within {timeout}s: {''.join(lines)[-2000:]}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc = None
+
+
+def _real_server(*args: str):
+    try:
+        import layerwalk.api  # noqa: F401
+    except ImportError as err:
+        pytest.skip(f"layerwalk server not importable: {err}")
+    s = RealServer(*args).start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def real_demo():
+    """`layerwalk serve` with the demo (EfficientNet-Lite0 + photos), shared by the session."""
+    yield from _real_server()
+
+
+@pytest.fixture(scope="session")
+def real_resnet50():
+    """`layerwalk serve --model torchvision:resnet50 --dataset photos`, shared by the session."""
+    yield from _real_server("--model", "torchvision:resnet50", "--dataset", "photos")
