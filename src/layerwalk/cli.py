@@ -115,6 +115,97 @@ def _run_featurevis(args) -> int:
     return 0
 
 
+# --- train / study -----------------------------------------------------------------------------------------------
+def _add_train(sub) -> None:
+    from layerwalk.train.presets import PRESETS
+    from layerwalk.train.strategies import STRATEGIES
+
+    p = sub.add_parser("train", help="train a model with one of the paper's strategies (standard, shuffled, noisy)")
+    p.add_argument("--model", default="covidresnet", help="model spec (see 'layerwalk graph')")
+    p.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist | imagefolder:PATH (80/20 split)")
+    p.add_argument("--strategy", choices=STRATEGIES, default="standard")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="the paper's Table 1 settings (epochs, lr, size, …)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--lr", type=float, help="initial learning rate (default: Table 1 for the strategy)")
+    p.add_argument("--weight-decay", type=float, help="default: 0.01 for standard, 0 otherwise")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--image-size", help="H,W (default: the model's input size)")
+    p.add_argument("--subset", type=int, help="train on this many images (stratified)")
+    p.add_argument("--copies", type=int, default=9, help="noisy copies per image (noisy strategy)")
+    p.add_argument("--no-flip", action="store_true", help="no horizontal flips in the augmentation")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, help="CPU threads (default: torch's)")
+    p.add_argument("--no-resume", action="store_true", help="start over even if OUT has a checkpoint")
+    p.add_argument("--out", required=True, help="output folder (checkpoint, model.safetensors, metrics)")
+    p.set_defaults(run=_run_train)
+
+
+def _hw(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        h, w = (int(v) for v in text.replace("x", ",").split(","))
+    except ValueError:
+        raise LayerwalkError(f"--image-size must look like 64,64 (H,W), got {text!r}") from None
+    return h, w
+
+
+def _run_train(args) -> int:
+    import torch
+
+    from layerwalk.train import TrainConfig, get_preset, train
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    preset = get_preset(args.preset) if args.preset else None
+    config = TrainConfig(
+        model=preset.model if preset and args.model == "covidresnet" else args.model, dataset=args.dataset,
+        strategy=preset.strategy if preset else args.strategy, epochs=args.epochs or (preset.epochs if preset else 10),
+        lr=args.lr if args.lr is not None else (preset.lr if preset else None),
+        weight_decay=args.weight_decay if args.weight_decay is not None else (preset.weight_decay if preset else None),
+        augment=preset.augment if preset else None, flip=not args.no_flip, batch_size=args.batch_size,
+        image_size=_hw(args.image_size) or (preset.image_size if preset else None), train_subset=args.subset,
+        copies=args.copies, seed=args.seed, device=args.device)
+    result = train(config, args.out, resume=not args.no_resume)
+    s = result.summary
+    print(f"{s['strategy']}: train acc {s['train_acc']:.3f}, test acc {s['test_acc']:.3f} after {s['epochs']} epochs; "
+          f"weights: {result.weights} (layerwalk serve --model {config.model} --weights {result.weights} "
+          f"--dataset {config.dataset})")
+    return 0
+
+
+def _add_study(sub) -> None:
+    p = sub.add_parser("study", help="the paper's memorization study: 3 strategies, figures, spectral measures")
+    p.add_argument("--dataset", default="fashion-mnist")
+    p.add_argument("--model", default="covidresnet")
+    p.add_argument("--budget-minutes", type=float, default=15, help="time budget; the study scales itself to it")
+    p.add_argument("--image-size", default="64,64", help="H,W (default 64,64: Fashion-MNIST upscaled)")
+    p.add_argument("--epochs", type=int, help="override the planned epochs")
+    p.add_argument("--copies", type=int, help="override the planned noisy copies (CPU 3, GPU 9)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    p.add_argument("--out", required=True, help="output folder (runs/, study.json, report.html)")
+    p.set_defaults(run=_run_study)
+
+
+def _run_study(args) -> int:
+    import torch
+
+    from layerwalk.train.study import run_study
+
+    torch.set_num_threads(args.threads)
+    results = run_study(args.out, dataset=args.dataset, model=args.model, budget_minutes=args.budget_minutes,
+                        image_size=_hw(args.image_size), device=args.device, seed=args.seed, epochs=args.epochs,
+                        copies=args.copies)
+    for s, a in results["accuracy"].items():
+        print(f"{s:9s} train acc {a['train_acc']:.3f}  test acc {a['test_acc']:.3f}")
+    print(f"{results['verdict']['text']} ({results['verdict']['supports']}/{results['verdict']['total']} supported); "
+          f"report: {args.out}/report.html")
+    return 0
+
+
 # --- serve -------------------------------------------------------------------------------------------------------
 def _add_serve(sub) -> None:
     from layerwalk.server import add_serve_arguments  # the server owns its options
@@ -133,7 +224,7 @@ def _run_serve(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwalk", description="Walk through a PyTorch CNN in 3D and in VR.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_graph, _add_featurevis, _add_serve):
+    for add in (_add_graph, _add_featurevis, _add_serve, _add_train, _add_study):
         try:
             add(sub)
         except ImportError:  # a part still being built; the others keep working
