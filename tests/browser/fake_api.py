@@ -452,6 +452,7 @@ def r_export(h, s, q, nid, lid):
 
 
 def r_featurevis(h, s, q, nid, lid):
+    h.body()  # consume the request body, or it garbles the next request on the kept-alive connection
     n = network(s, nid)
     node_of(n, lid)
     jid = f"job{len(s.jobs) + 1}"

@@ -1,5 +1,7 @@
 import { Euler, Object3D, Quaternion, Ray, Vector3 } from 'three';
 import type { AppContext, Carry } from '../app/context';
+import { CARD_SIZE, cardButtonAt } from '../scene/info-card';
+import type { CardButton } from '../scene/info-card';
 import { XRControllerPointer } from '../input/xr-controller-pointer';
 import { createControllerTool } from './controller-tool';
 import type { ControllerTool } from './controller-tool';
@@ -189,6 +191,42 @@ function createDebug(
       rig.updateMatrixWorld(true);
       return rig.worldToLocal(_v.fromArray(world)).toArray();
     },
+    /** views rendered per frame (2 = stereo) */
+    get views() {
+      return ctx.world.renderer.xr.getCamera().cameras.length;
+    },
+    /** put the tracking origin at (x, z) facing yaw (tests: start each check from a known spot) */
+    placeRig(x: number, z: number, yaw = 0) {
+      rig.position.set(x, 0, z);
+      rig.rotation.set(0, yaw, 0);
+      rig.updateMatrixWorld(true);
+    },
+    /** world point of the centre of a button on a layer's info card */
+    cardButtonWorld(nid: string, lid: string, button: CardButton) {
+      const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
+      if (!slot) return null;
+      let sx = 0, sy = 0, n = 0;
+      for (let y = 0; y < CARD_SIZE.height; y += 2) for (let x = 0; x < CARD_SIZE.width; x += 2) {
+        if (cardButtonAt(x, y) === button) [sx, sy, n] = [sx + x, sy + y, n + 1];
+      }
+      if (!n) return null;
+      _v.set((sx / n / CARD_SIZE.width - 0.5) * slot.width, (0.5 - sy / n / CARD_SIZE.height) * slot.height, 0);
+      return _v.applyMatrix4(slot.matrix).toArray();
+    },
+    /** world point of the centre of a dataset panel button ('prev' | 'next' | 'noise') */
+    datasetButtonWorld(kind: 'prev' | 'next' | 'noise', panel = 0) {
+      const dp = ctx.datasetPanels[panel];
+      if (!dp) return null;
+      let su = 0, sv = 0, n = 0;
+      for (let v = 0; v <= 1; v += 0.005) for (let u = 0; u <= 1; u += 0.005) {
+        if (dp.targetAt(u, v)?.kind === kind) [su, sv, n] = [su + u, sv + v, n + 1];
+      }
+      if (!n) return null;
+      const g = (dp.object.geometry as unknown as { parameters: { width: number; height: number } }).parameters;
+      dp.object.updateWorldMatrix(true, false);
+      return dp.object.localToWorld(_v.set((su / n - 0.5) * g.width, (sv / n - 0.5) * g.height, 0)).toArray();
+    },
+    datasetPage: (panel = 0) => ctx.datasetPanels[panel]?.page ?? null,
     /** the world point at dataset item i's thumbnail centre */
     datasetItemWorld(i: number, panel = 0) {
       const dp = ctx.datasetPanels[panel];
