@@ -1,6 +1,6 @@
 import {
   BoxGeometry, BufferGeometry, ConeGeometry, Float32BufferAttribute, Group, Line, LineBasicMaterial, Mesh,
-  MeshBasicMaterial, SphereGeometry,
+  MeshBasicMaterial, OctahedronGeometry,
 } from 'three';
 import type { XRControllerPointer } from '../input/xr-controller-pointer';
 
@@ -13,7 +13,7 @@ export interface ControllerTool {
 const REACH = 6;
 const bodyGeometry = new BoxGeometry(0.028, 0.028, 0.11).translate(0, -0.01, 0.03);
 const tipGeometry = new ConeGeometry(0.012, 0.035, 12).rotateX(-Math.PI / 2).translate(0, 0, -0.04);
-const dotGeometry = new SphereGeometry(0.008, 10, 6);
+const dotGeometry = new OctahedronGeometry(0.008);
 const rayGeometry = new BufferGeometry().setAttribute('position', new Float32BufferAttribute([0, 0, 0, 0, 0, -1], 3));
 
 /**
