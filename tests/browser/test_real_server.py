@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import open_client
-from test_client import _click, _drop_file, screenshot_stats
+from test_client import _drop_file, screenshot_stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,6 +28,20 @@ def demo(browser, real_demo):
     p = open_client(browser, real_demo.url)
     yield p
     p.page.close()
+
+
+def wait_camera_still(page, timeout=30_000) -> None:
+    """Wait until a fly-to is over (frames are slow in software GL while the server computes)."""
+    page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=timeout)
+
+
+def _click(page, at):
+    """Click a screen point; mouse look (pointer lock) off first, so moving the mouse cannot turn the camera."""
+    page.evaluate("document.exitPointerLock()")
+    assert at and at["visible"], at
+    page.mouse.move(at["x"], at["y"])
+    page.wait_for_timeout(200)
+    page.mouse.click(at["x"], at["y"])
 
 
 def first_layer(client) -> str:
@@ -125,3 +139,25 @@ def test_resnet50_scene_has_every_layer_within_draw_budget(browser, real_resnet5
         assert client.errors == []
     finally:
         client.page.close()
+
+
+def test_demo_featurevis_panel_pick_and_drop(demo, real_demo):
+    lid = first_layer(demo)
+    channels = demo.page.evaluate("(lid) => window.__layerwalk.startFeatureVis(lid, {channels: [0, 1, 2, 3], steps: 5})",
+                                  lid)
+    assert channels == [0, 1, 2, 3]
+    names = demo.lw("(() => { const s = []; L.scene.traverse(o => s.push(o.name)); return s; })()")
+    assert names.count(f"featurevis:{lid}") == 1
+    assert demo.lw(f"L.flyToFeatureVis({json.dumps(lid)})")
+    wait_camera_still(demo.page)
+    screenshot_stats(demo.page, "real-demo-featurevis")
+    _click(demo.page, demo.lw(f"L.featureVisScreen({json.dumps(lid)}, 2)"))
+    assert demo.lw("L.carrying") == f"{lid} #2"
+    version = demo.lw("L.networks.n0.version")
+    demo.lw("L.flyToStation()")
+    wait_camera_still(demo.page)
+    _click(demo.page, demo.lw("L.stationScreen('n0')"))
+    demo.page.wait_for_function(f"window.__layerwalk.networks.n0.version > {version}", timeout=30_000)
+    source = json.loads(urllib.request.urlopen(real_demo.url + "api/networks", timeout=30).read())[0]
+    assert demo.errors == []
+    assert source["version"] > version

@@ -67,6 +67,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   };
   window.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && ctx.carry) putBack(ctx);
+    const first = ctx.views.values().next().value;
+    if (e.key === 'Home' && first && !(e.target instanceof HTMLInputElement)) flyToStation(ctx, first);
   });
   document.addEventListener('pointerlockchange', () =>
     document.body.classList.toggle('lw-locked', document.pointerLockElement === world.renderer.domElement));
@@ -161,6 +163,13 @@ function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkVie
   panel.showPage(0).catch((err) => ctx.reportError(err));
   ctx.datasetPanels.push(panel);
   return panel;
+}
+
+/** Fly back to where a network's input canvas and dataset panel are in view (the start view). */
+export function flyToStation(ctx: AppContext, view: NetworkView): void {
+  const [ox, oz] = stationSpot(view.graph);
+  _eye.set(view.offsetX + ox - 0.5, 1.7, oz + 3.3);
+  ctx.locomotion.flyTo(_eye, _look.set(view.offsetX + ox - 0.7, 1.2, oz));
 }
 
 function placeStartCamera(ctx: AppContext, view: NetworkView): void {

@@ -1,7 +1,9 @@
 import { Mesh, Object3D, Vector3 } from 'three';
 import type { AppContext } from './context';
-import { flyToLayer } from './app';
+import { flyToLayer, flyToStation } from './app';
 import { uploadFile } from './carry-interaction';
+import { featureVisPanel, flyToFeatureVis, startFeatureVis } from './featurevis';
+import type { FeatureVisRequest } from '../api/types';
 
 const _v = new Vector3();
 
@@ -91,6 +93,31 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       return project(ctx, view.station.object.localToWorld(_v));
     },
     flyToLayer: (name: string) => flyToLayer(ctx, name),
+    /** start feature visualization of a layer like the card button does; resolves with the result's channels */
+    async startFeatureVis(lid: string, request: Partial<FeatureVisRequest> = {}, nid = 'n0') {
+      const view = ctx.views.get(nid);
+      const panel = view && (await startFeatureVis(ctx, view, lid, request));
+      return panel ? panel.result.channels : null;
+    },
+    flyToStation: (nid = 'n0') => {
+      const view = ctx.views.get(nid);
+      if (view) flyToStation(ctx, view);
+      return !!view;
+    },
+    flyToFeatureVis: (lid: string, nid = 'n0') => {
+      const view = ctx.views.get(nid);
+      return !!view && flyToFeatureVis(ctx, view, lid);
+    },
+    /** screen position of one channel's image on a layer's feature visualization panel */
+    featureVisScreen(lid: string, channel: number, nid = 'n0') {
+      const view = ctx.views.get(nid);
+      const panel = view && featureVisPanel(view, lid);
+      if (!panel) return null;
+      const [u, v] = panel.uvOf(channel);
+      const g = (panel.object.geometry as unknown as { parameters: { width: number; height: number } }).parameters;
+      panel.object.updateMatrixWorld();
+      return project(ctx, panel.object.localToWorld(_v.set((u - 0.5) * g.width, (v - 0.5) * g.height, 0)));
+    },
     upload: (file: File, nid?: string) => uploadFile(ctx, file, nid),
     resolveReady: (p: Promise<void>) => resolveReady(p),
   };

@@ -12,7 +12,9 @@ const HELP: [string, string][] = [
   ['drop a file on the page', 'upload it as input (to the nearest network)'],
   ['drag a layer', 'move it; wheel over it: scale; ⟲ reset on its card'],
   ['hover a feature map', 'layer, channel, value range; click: magnify'],
+  ['✦ feature vis (card)', 'optimise images for the layer\'s channels; pick one up and drop it in'],
   ['F or /', 'fly to a layer by name'],
+  ['Home', 'back to the input canvas'],
   ['H', 'toggle this help'],
 ];
 
