@@ -44,6 +44,14 @@ def test_enter_vr_stands_the_user_on_the_floor(quest):
     assert rig["y"] == 0
     assert 1.4 < head["y"] < 1.8  # local-floor: the emulated head is 1.6 m above the floor, at the desktop spot
     assert quest.client.page.inner_text("#lw-vr-button") == "Exit VR"
+    # leaving VR gives the desktop its camera back where the head was, and the mouse pointer (the emulator's
+    # canvas covers the page while presenting, as a headset's view would: click the button from script)
+    quest.client.page.evaluate("document.getElementById('lw-vr-button').click()")
+    quest.client.page.wait_for_function("!window.__layerwalk.vr.presenting", timeout=30_000)
+    quest.client.page.wait_for_timeout(300)
+    camera = quest.client.lw("({parent: L.camera.parent.type, y: L.camera.position.y, fov: L.camera.fov})")
+    assert camera == {"parent": "Scene", "y": pytest.approx(head["y"], abs=0.05), "fov": 68}
+    assert quest.client.page.inner_text("#lw-vr-button") == "Enter VR"
     assert quest.client.errors == []
 
 
