@@ -163,3 +163,24 @@ def test_graph_round_trips_through_json():
     g = layerwalk.capture(Tracked(), torch.zeros(1, 3, 8, 8))
     again = type(g).from_dict(g.to_dict())
     assert again == g
+
+
+def test_dynamic_recording_in_two_threads_on_one_model_does_not_mix():
+    """A feature-visualization job and a new input may run the same model at once."""
+    model = Functional(branch_on_value=True)
+    cm = capture_model(model, torch.zeros(1, 3, 8, 8))
+    assert cm.graph.method == "dynamic"
+    xs = [torch.randn(1, 3, 8, 8) for _ in range(2)]
+    expected = [cm.run(x)["fc"] for x in xs]
+    bad = []
+
+    def work(i):
+        for _ in range(20):
+            if not torch.allclose(cm.run(xs[i])["fc"], expected[i]):
+                bad.append(i)
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad

@@ -8,6 +8,7 @@ reproduces them and recording can match ops by id.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils import _pytree as pytree
 
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, scoped
+from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
                                      module_label)
 from layerwalk.capture.trackers import Marker, Tracker
@@ -44,6 +46,8 @@ class _ExecutionWatcher(TorchFunctionMode):
         self.scopes: list[str] = [""]
         self.leaf_depth = 0
         self.handles: list = []
+        # Hooks live on the (shared) model; another thread's forward pass must not reach this watcher.
+        self.thread = threading.get_ident()
 
     # --- tensor → op bookkeeping -------------------------------------------------------------------------------
     def source(self, t: torch.Tensor) -> str | None:
@@ -84,6 +88,8 @@ class _ExecutionWatcher(TorchFunctionMode):
         leaf = _is_leaf(module)
 
         def hook(mod, args, kwargs):
+            if threading.get_ident() != self.thread:
+                return
             if self.leaf_depth:
                 self.leaf_depth += 1
             elif leaf:
@@ -97,6 +103,8 @@ class _ExecutionWatcher(TorchFunctionMode):
         leaf = _is_leaf(module)
 
         def hook(mod, args, kwargs, output):
+            if threading.get_ident() != self.thread:
+                return
             if self.leaf_depth > 1:
                 self.leaf_depth -= 1
                 return
@@ -165,7 +173,7 @@ class DynamicCapture:
             versions.append((op, tensor, tensor._version))
 
         watcher = _ExecutionWatcher(model, on_op)
-        with torch.no_grad(), watcher:
+        with torch.no_grad(), FORWARD_LOCK.read(), watcher:
             x = example.clone()
             watcher.produced("input", x)
             out = _model_output_tensor(model(x))

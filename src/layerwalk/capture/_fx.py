@@ -13,6 +13,7 @@ from torch.utils import _pytree as pytree
 
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, scoped
 from layerwalk.capture._recording import record
+from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
                                      module_label)
 from layerwalk.capture.trackers import Marker, Tracker
@@ -24,8 +25,9 @@ class _Tracer(fx.Tracer):
 
 
 def _trace(model: nn.Module) -> fx.GraphModule:
-    graph = _Tracer().trace(model)
-    return fx.GraphModule(model, graph)
+    with FORWARD_LOCK.write():  # see _tracing_lock.py
+        graph = _Tracer().trace(model)
+        return fx.GraphModule(model, graph)
 
 
 class _ValueRecorder(fx.Interpreter):
@@ -66,7 +68,7 @@ class FxCapture:
         self.model = model
         gm = _trace(model)
         rec = _ValueRecorder(gm)
-        with torch.no_grad():
+        with torch.no_grad(), FORWARD_LOCK.read():
             rec.run(example)
         self.op_graph, self._fx_name = self._build_ops(gm, rec)
 

@@ -10,6 +10,7 @@ from torch import nn
 from layerwalk.capture._dynamic import DynamicCapture
 from layerwalk.capture._fx import FxCapture
 from layerwalk.capture._recording import Sink, StopForward, recording
+from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.fold import OUTPUT_ID, fold
 from layerwalk.capture.graph import LayerGraph
 from layerwalk.errors import CaptureError
@@ -77,7 +78,7 @@ class CapturedModel:
             self.graph.node(stop_after)  # NotFoundError for an unknown id
         sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids)
         out = None
-        with recording(sink):
+        with recording(sink), FORWARD_LOCK.read():
             try:
                 out = self._forward(x, sink)
             except StopForward:
