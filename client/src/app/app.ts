@@ -28,6 +28,7 @@ import { enableFileDrop, makeDatasetInteractive, makeStationInteractive, putBack
 import type { AppContext } from './context';
 import { installDebugApi } from './debug-api';
 import { FrameScheduler } from './frame-scheduler';
+import { RenderGate } from './render-gate';
 import { makeCardsInteractive, makePanelInteractive } from './layer-interaction';
 import { loadWeightHistograms, refreshNetwork } from './network-state';
 
@@ -46,7 +47,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   const ctx: AppContext = {
     api: new ApiClient(), world, pointer, interaction,
     locomotion: createDesktopLocomotion(world.camera, world.renderer.domElement),
-    scheduler: new FrameScheduler(),
+    scheduler: new FrameScheduler(), gate: new RenderGate(),
     cardAtlas: new QuadAtlas(world.renderer, { name: 'info-cards', slotWidth: CARD_SIZE.width, slotHeight: CARD_SIZE.height }),
     labelAtlas: new QuadAtlas(world.renderer, { name: 'edge-labels', slotWidth: LABEL_SIZE.width, slotHeight: LABEL_SIZE.height }),
     carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
@@ -78,7 +79,9 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   startRenderLoop(ctx, vr);
 
   const boot = async () => {
-    const [networks, datasets] = await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
+    // ?empty=1: the same renderer, floor and overlays without any network (the benchmark's baseline)
+    const empty = new URLSearchParams(location.search).get('empty') === '1';
+    const [networks, datasets] = empty ? [[], []] : await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
     if (!debug.flags.sceneReady) {
       // built once; a retry after a failed first load only reloads the activations
       buildScene(ctx, networks, datasets, await Promise.all(networks.map((n) => ctx.api.graph(n.id))));
@@ -232,6 +235,7 @@ function startRenderLoop(ctx: AppContext, vr: VrMode): void {
     ctx.interaction.update();
     ctx.carried.update(ctx.pointer);
     ema('interaction', t0);
+    const busy = vr.presenting || ctx.carried.visible || ctx.scheduler.pending > 0 || ctx.cardAtlas.busy || ctx.labelAtlas.busy;
     t0 = performance.now();
     ctx.scheduler.run(Math.max(10, ctx.metrics.frameMs * 0.5));
     ema('activations', t0);
@@ -241,6 +245,7 @@ function startRenderLoop(ctx: AppContext, vr: VrMode): void {
     ctx.cardAtlas.flush();
     ctx.labelAtlas.flush(64);
     ema('canvases', t0);
+    if (!ctx.gate.shouldRender(camera, ctx.pointer.ray, busy)) return;
     t0 = performance.now();
     renderer.render(scene, camera);
     ema('render', t0);

@@ -13,6 +13,7 @@ import type { Toast } from '../ui/toast';
 import type { Tooltip } from '../ui/tooltip';
 import type { WorldTooltip } from '../xr/world-tooltip';
 import type { FrameScheduler } from './frame-scheduler';
+import type { RenderGate } from './render-gate';
 
 /** What the carried image is: the input source it becomes when dropped on an input canvas. */
 export interface Carry {
@@ -37,6 +38,8 @@ export interface AppContext {
   interaction: InteractionManager;
   locomotion: DesktopLocomotion;
   scheduler: FrameScheduler;
+  /** skips drawing frames in which nothing changed */
+  gate: RenderGate;
   cardAtlas: QuadAtlas;
   labelAtlas: QuadAtlas;
   carried: CarriedItem;

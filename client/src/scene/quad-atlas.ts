@@ -64,6 +64,11 @@ export class QuadAtlas {
     return this.options.slotHeight;
   }
 
+  /** true while repaints are queued or quads moved (the next flush changes what is drawn) */
+  get busy(): boolean {
+    return this.pending.size > 0 || this.pages.some((p) => p.dirty);
+  }
+
   get meshes(): Mesh[] {
     return this.pages.map((p) => p.mesh);
   }

@@ -1,10 +1,12 @@
 import {
-  AmbientLight, CanvasTexture, Color, DirectionalLight, FogExp2, HemisphereLight, Mesh, MeshLambertMaterial,
-  PerspectiveCamera, PlaneGeometry, NoColorSpace, RepeatWrapping, Scene, WebGLRenderer,
+  AmbientLight, Color, DirectionalLight, FogExp2, HemisphereLight, Mesh, PerspectiveCamera, PlaneGeometry, Scene,
+  ShaderMaterial, WebGLRenderer,
 } from 'three';
 
 export interface World {
   renderer: WebGLRenderer;
+  /** the GPU is emulated on the CPU (SwiftShader, llvmpipe): fewer pixels, no MSAA */
+  software: boolean;
   scene: Scene;
   camera: PerspectiveCamera;
   resize(): void;
@@ -13,10 +15,14 @@ export interface World {
 
 /** Renderer, camera, the dark workshop floor with its grid and soft light for the non-panel things. */
 export function createWorld(container: HTMLElement): World {
-  // ?aa=0 turns MSAA off (software GL in CI is fill-rate bound)
-  const antialias = new URLSearchParams(location.search).get('aa') !== '0';
+  // Software GL (CI, VMs, some headsets) is fill-rate bound: no MSAA and 3/4 of the pixels there.
+  // ?aa=0|1 and ?pr=<pixel ratio> override.
+  const query = new URLSearchParams(location.search);
+  const software = isSoftwareGl();
+  const antialias = query.has('aa') ? query.get('aa') !== '0' : !software;
   const renderer = new WebGLRenderer({ antialias, powerPreference: 'high-performance' });
-  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+  const ratio = Number(query.get('pr')) || (software ? 0.75 : Math.min(window.devicePixelRatio, 2));
+  renderer.setPixelRatio(ratio);
   renderer.setSize(container.clientWidth, container.clientHeight);
   renderer.xr.enabled = true; // the same loop drives WebXR sessions later (issue 5)
   container.appendChild(renderer.domElement);
@@ -29,7 +35,7 @@ export function createWorld(container: HTMLElement): World {
   const sun = new DirectionalLight(0xfff1dd, 0.8);
   sun.position.set(8, 20, 10);
   scene.add(sun);
-  const floor = createFloor(renderer);
+  const floor = createFloor();
   scene.add(floor);
   const resize = () => {
     camera.aspect = container.clientWidth / container.clientHeight;
@@ -38,7 +44,7 @@ export function createWorld(container: HTMLElement): World {
   };
   window.addEventListener('resize', resize);
   return {
-    renderer, scene, camera, resize,
+    renderer, software, scene, camera, resize,
     dispose() {
       window.removeEventListener('resize', resize);
       renderer.dispose();
@@ -46,32 +52,63 @@ export function createWorld(container: HTMLElement): World {
   };
 }
 
-/** One big plane with a tiled grid texture: metre lines and 5 m lines, one draw call. */
-function createFloor(renderer: WebGLRenderer): Mesh {
-  const size = 256;
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = size;
-  const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = '#050609';
-  ctx.fillRect(0, 0, size, size);
-  ctx.fillStyle = '#0b0e13';
-  for (let i = 0; i < 5; i++) {
-    ctx.fillRect((i * size) / 5, 0, 2, size);
-    ctx.fillRect(0, (i * size) / 5, size, 2);
-  }
-  ctx.fillStyle = '#161b23';
-  ctx.fillRect(0, 0, 3, size);
-  ctx.fillRect(0, 0, size, 3);
-  const texture = new CanvasTexture(canvas);
-  texture.colorSpace = NoColorSpace; // see canvas-material.ts: sRGB textures are slow in software GL
-  texture.wrapS = texture.wrapT = RepeatWrapping;
-  texture.anisotropy = Math.min(4, renderer.capabilities.getMaxAnisotropy());
+/** Is WebGL emulated on the CPU? Asked of a throw-away context, before the renderer picks its options. */
+function isSoftwareGl(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|softpipe|software|lavapipe/i.test(name);
+}
+
+const floorVertex = /* glsl */ `
+varying vec2 vXZ;
+varying float vDepth;
+void main() {
+  vec4 world = modelMatrix * vec4(position, 1.0);
+  vXZ = world.xz;
+  vec4 view = viewMatrix * world;
+  vDepth = -view.z;
+  gl_Position = projectionMatrix * view;
+}`;
+
+// Metre lines and brighter 5 m lines computed from the world position (no texture fetches: cheap in software
+// GL), anti-aliased with fwidth and faded into the background with distance (the scene's fog, by hand).
+const floorFragment = /* glsl */ `
+uniform vec3 base;
+uniform vec3 line;
+uniform vec3 major;
+uniform vec3 fogColor;
+uniform float fogDensity;
+varying vec2 vXZ;
+varying float vDepth;
+float grid(vec2 p, float width) {
+  vec2 d = abs(fract(p - 0.5) - 0.5) / fwidth(p);
+  return 1.0 - clamp(min(d.x, d.y) - width, 0.0, 1.0);
+}
+void main() {
+  vec3 c = mix(base, line, grid(vXZ, 0.5));
+  c = mix(c, major, grid(vXZ / 5.0, 0.8));
+  float fog = 1.0 - exp(-fogDensity * fogDensity * vDepth * vDepth);
+  gl_FragColor = vec4(mix(c, fogColor, fog), 1.0);
+}`;
+
+/** One big unlit plane with a procedural grid (metre and 5 m lines): one draw call, no texture. */
+function createFloor(): Mesh {
   const extent = 1000;
-  texture.repeat.set(extent / 5, extent / 5);
-  const floor = new Mesh(
-    new PlaneGeometry(extent, extent),
-    new MeshLambertMaterial({ map: texture }),
-  );
+  const material = new ShaderMaterial({
+    vertexShader: floorVertex,
+    fragmentShader: floorFragment,
+    uniforms: {
+      base: { value: new Color(0x050609) },
+      line: { value: new Color(0x0d1117) },
+      major: { value: new Color(0x1a2029) },
+      fogColor: { value: new Color(0x0e1117) },
+      fogDensity: { value: 0.018 },
+    },
+  });
+  const floor = new Mesh(new PlaneGeometry(extent, extent), material);
   floor.rotation.x = -Math.PI / 2;
   floor.name = 'floor';
   return floor;
