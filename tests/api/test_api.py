@@ -105,7 +105,8 @@ def test_activations_binary_format(client):
         assert layer["vmin"] <= 0 <= layer["vmax"] or layer["vmin"] <= layer["vmax"]
         offset += layer["length"]
     elements = sum(a.size for a in arrays.values())
-    assert len(r.content) == 4 + len(r.content) - 4 - elements + elements  # header + data, nothing else
+    header_len = int.from_bytes(r.content[:4], "little")
+    assert len(r.content) == 4 + header_len + elements  # length, header, data — nothing else
 
     gz = client.get("/api/networks/n0/activations", headers={"accept-encoding": "gzip, deflate"})
     assert gz.headers["content-encoding"] == "gzip"
@@ -114,6 +115,16 @@ def test_activations_binary_format(client):
     one = client.get("/api/networks/n0/layers/output/activations")
     h1, a1 = unpack_activations(one.content)
     assert [layer["id"] for layer in h1["layers"]] == ["output"] and np.array_equal(a1["output"], arrays["output"])
+
+
+def test_zstd_preferred_when_accepted(client):
+    import zstandard
+
+    with client.stream("GET", "/api/networks/n0/activations", headers={"accept-encoding": "gzip, br, zstd"}) as r:
+        raw = b"".join(r.iter_raw())
+    assert r.headers["content-encoding"] == "zstd"
+    header, _ = unpack_activations(zstandard.ZstdDecompressor().decompress(raw, max_output_size=1 << 30))
+    assert header["network"] == "n0"
 
 
 def test_gzip_on_the_wire(client):

@@ -48,8 +48,8 @@ def test_inputs_and_consistent_activations(server):
         assert b["version"] > a.json()["version"]
         up = c.post("/api/networks/n0/input/upload", files={"file": ("photo.png", _png(), "image/png")}).json()
         assert up["version"] > b["version"] and up["source"]["source"] == "upload"
-        r = c.get("/api/networks/n0/activations", headers={"Accept-Encoding": "gzip"})
-        assert r.headers["content-encoding"] == "gzip"
+        r = c.get("/api/networks/n0/activations", headers={"Accept-Encoding": "gzip, zstd"})
+        assert "content-encoding" not in r.headers  # loopback: sending beats compressing
         header, arrays = unpack_activations(r.content)
         assert header["version"] == up["version"] == int(r.headers["x-input-version"])
         graph = c.get("/api/networks/n0/graph").json()

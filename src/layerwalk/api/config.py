@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     max_upload_pixels: int = 40_000_000
     gzip_level: int = Field(default=1, ge=1, le=9)
+    compress: Literal["remote", "always", "never"] = Field(
+        default="remote", description="activation payloads: compress (zstd, else gzip) for non-loopback clients")
     heartbeat_seconds: float = 15.0
     job_workers: int = 1
     max_pending_jobs: int = 8

@@ -36,14 +36,15 @@ def activation_layers(entry: NetworkEntry, snapshot: Any) -> list[str]:
     return [n.id for n in entry.network.graph.nodes if n.id in snapshot.activations]
 
 
-def activations_payload(entry: NetworkEntry, snapshot: Any, layer_ids: list[str], gzip_level: int | None) -> bytes:
-    """The binary activation format for ``layer_ids``, cached per (version, layers, gzip) for concurrent readers."""
-    key = (snapshot.version, tuple(layer_ids), gzip_level)
+def activations_payload(entry: NetworkEntry, snapshot: Any, layer_ids: list[str], encoding: str | None,
+                        gzip_level: int = 1) -> bytes:
+    """The binary activation format for ``layer_ids``, compressed with ``encoding`` (zstd, gzip or None), cached
+    per (version, layers, encoding) for concurrent readers."""
+    key = (snapshot.version, tuple(layer_ids), encoding)
 
     def build() -> bytes:
-        if gzip_level is not None:
-            raw = activations_payload(entry, snapshot, layer_ids, None)
-            return wire.gzip_bytes(raw, gzip_level)
+        if encoding is not None:
+            return wire.compress(activations_payload(entry, snapshot, layer_ids, None), encoding, gzip_level)
         return wire.pack_activations(entry.id, snapshot.version, [(i, snapshot.encoded(i)) for i in layer_ids])
 
     return entry.cached(key, build)

@@ -37,16 +37,40 @@ def unpack_activations(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     return header, arrays
 
 
-def accepts_gzip(accept_encoding: str | None) -> bool:
+def _accepted(accept_encoding: str | None) -> set[str]:
+    codings = set()
     for part in (accept_encoding or "").split(","):
         coding, _, q = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            return q.strip().replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
+        if coding.strip() and q.strip().replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
+            codings.add(coding.strip().lower())
+    return codings
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    return bool(_accepted(accept_encoding) & {"gzip", "*"})
+
+
+def choose_encoding(accept_encoding: str | None) -> str | None:
+    """``zstd`` when the client takes it (Chromium does: several times faster than gzip at a better ratio),
+    else ``gzip``, else none."""
+    accepted = _accepted(accept_encoding)
+    if "zstd" in accepted:
+        return "zstd"
+    if accepted & {"gzip", "*"}:
+        return "gzip"
+    return None
+
+
+def compress(data: bytes, encoding: str, gzip_level: int = 1) -> bytes:
+    if encoding == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor(level=1, threads=-1).compress(data)
+    return gzip.compress(data, compresslevel=gzip_level, mtime=0)
 
 
 def gzip_bytes(data: bytes, level: int) -> bytes:
-    return gzip.compress(data, compresslevel=level, mtime=0)
+    return compress(data, "gzip", level)
 
 
 def atlas_png(data: np.ndarray, zero_level: int, min_side: int = 256) -> bytes:

@@ -53,11 +53,23 @@ async def get_activations(entry: NetworkDep, snapshot: SnapshotDep, state: State
 
 
 async def activations_response(entry: NetworkEntry, snapshot, layer_ids: list[str], state, request: Request):
-    gz = wire.accepts_gzip(request.headers.get("accept-encoding"))
-    level = state.settings.gzip_level if gz else None
-    body = await run_in_threadpool(service.activations_payload, entry, snapshot, layer_ids, level)
-    headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": "gzip"} if gz else {})}
+    encoding = wire.choose_encoding(request.headers.get("accept-encoding"))
+    if state.settings.compress == "never" or (state.settings.compress == "remote" and _is_loopback(request)):
+        encoding = None  # on loopback, compressing costs more time than sending the bytes
+    body = await run_in_threadpool(service.activations_payload, entry, snapshot, layer_ids, encoding,
+                                   state.settings.gzip_level)
+    headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": encoding} if encoding else {})}
     return versioned(body, "application/octet-stream", snapshot.version, **headers)
+
+
+def _is_loopback(request: Request) -> bool:
+    import ipaddress
+
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def network_info(entry: NetworkEntry) -> dict:
