@@ -23,7 +23,7 @@ from torch import nn
 from layerwalk.data.covid_nets import INPUT_SIZE as COVID_INPUT_SIZE
 from layerwalk.data.covid_nets import CovidDenseNet, CovidResNet
 from layerwalk.data.imagenet import IMAGENET_MEAN, IMAGENET_STD, imagenet_class_names
-from layerwalk.data.weights import load_weights
+from layerwalk.data.weights import load_weights, read_state_dict
 from layerwalk.errors import SpecError
 
 __all__ = ["ModelBundle", "load_model", "MODEL_SPECS"]
@@ -80,10 +80,34 @@ def load_model(spec: str, *, weights: str | Path | None = None, num_classes: int
     spec = spec.strip()
     bundle = _build(spec, num_classes, in_channels)
     if weights is not None:
+        state = read_state_dict(weights)
+        inferred = _shape_from_weights(bundle.model, state, num_classes, in_channels)
+        if inferred is not None:  # e.g. a 10-class, 1-channel CovidResNet trained on Fashion-MNIST
+            bundle = _build(spec, *inferred)
         load_weights(bundle.model, weights)
         bundle.name = f"{bundle.name.split(' (')[0]} ({Path(weights).name})"
     bundle.model.eval().to("cpu")
     return bundle
+
+
+def _shape_from_weights(model: nn.Module, state: dict, num_classes: int | None,
+                        in_channels: int | None) -> tuple[int | None, int | None] | None:
+    """(classes, channels) the weights were trained with, where the caller left them open and they differ.
+
+    The stem is the model's first 4-D weight (its in-channels), the classifier its last 2-D weight (its rows).
+    """
+    params = [(k, p) for k, p in model.named_parameters() if k.endswith("weight")]
+    stem = next((k for k, p in params if p.dim() == 4), None)
+    head = next((k for k, p in reversed(params) if p.dim() == 2), None)
+    model_state = model.state_dict()
+    classes = channels = None
+    if num_classes is None and head in state and state[head].dim() == 2:
+        classes = int(state[head].shape[0]) if state[head].shape[0] != model_state[head].shape[0] else None
+    if in_channels is None and stem in state and state[stem].dim() == 4:
+        channels = int(state[stem].shape[1]) if state[stem].shape[1] != model_state[stem].shape[1] else None
+    if classes is None and channels is None:
+        return None
+    return classes or num_classes, channels or in_channels
 
 
 def _build(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:

@@ -81,9 +81,12 @@ class Network:
 
         if isinstance(dataset, str):
             dataset = load_dataset(dataset)
-        if num_classes is None and dataset is not None and spec.lower() in ("covidresnet", "coviddensenet"):
+        # Without weights, shape the new model for the dataset; with weights, the weights decide (load_model
+        # reads classes and input channels from them).
+        fresh = weights is None and dataset is not None
+        if num_classes is None and fresh and spec.lower() in ("covidresnet", "coviddensenet"):
             num_classes = len(dataset.class_names)
-        in_channels = dataset.channels if dataset is not None and spec.lower() != "demo" else None
+        in_channels = dataset.channels if fresh and spec.lower() != "demo" else None
         bundle = load_model(spec, weights=weights, num_classes=num_classes, in_channels=in_channels)
         return cls(bundle, dataset=dataset, device=device, detail=detail, **kwargs)
 
