@@ -92,6 +92,7 @@ void main() {
   c = mix(c, major, grid(vXZ / 5.0, 0.8));
   float fog = 1.0 - exp(-fogDensity * fogDensity * vDepth * vDepth);
   gl_FragColor = vec4(mix(c, fogColor, fog), 1.0);
+  #include <colorspace_fragment>
 }`;
 
 /** One big unlit plane with a procedural grid (metre and 5 m lines): one draw call, no texture. */
@@ -102,8 +103,8 @@ function createFloor(): Mesh {
     fragmentShader: floorFragment,
     uniforms: {
       base: { value: new Color(0x050609) },
-      line: { value: new Color(0x0d1117) },
-      major: { value: new Color(0x1a2029) },
+      line: { value: new Color(0x0a0d12) },
+      major: { value: new Color(0x141920) },
       fogColor: { value: new Color(0x0e1117) },
       fogDensity: { value: 0.018 },
     },
