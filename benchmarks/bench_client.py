@@ -156,7 +156,7 @@ def markdown(r: dict, command: str) -> str:
                      f"{v['calls']} (≤ {r['layers']} layers + 100) | {v['triangles']} |")
     drops = ", ".join(f"{t / 1000:.2f}" for t in r["drop_ms"])
     lines += ["", f"Drop image → all {r['layers']} panels updated (click on the input canvas → server forward pass → "
-              f"binary activations (gzip) → every layer texture uploaded and drawn): median "
+              f"binary activations → every layer texture uploaded and drawn): median "
               f"**{r['drop_median_ms'] / 1000:.2f} s** over {len(r['drop_ms'])} drops ({drops} s).", ""]
     return "\n".join(lines)
 
