@@ -107,3 +107,15 @@ def test_demo_first_layer_channels():
     result = featurevis(net, "_conv_stem.conv2d", channels="0-3", steps=20, start="noise:0", cache=False)
     assert (result.final_objective > result.start_objective).all()
     assert result.images[0].size == (224, 224)
+
+
+@pytest.mark.slow
+def test_demo_class_neuron_images_are_classified_as_their_class(tmp_path):
+    """The paper's check: feed a class visualization back in — the model should see its class."""
+    from layerwalk.data import load_dataset
+
+    net = Network.from_spec("demo", dataset=load_dataset("photos"))
+    classes = [1, 949]  # goldfish, strawberry
+    result = featurevis(net, "output", classes, start="noise:0", steps=60, cache=False)
+    seen = [net.set_input(img).classification(1)[0].index for img in result.images]
+    assert seen == classes
