@@ -38,7 +38,7 @@ class LiveServer:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return httpx.Client(base_url=self.base, headers=headers, timeout=60, **kwargs)
 
-    def stop(self, timeout: float = 15) -> int:
+    def stop(self, timeout: float = 60) -> int:  # generous: a loaded CI box shuts down slowly
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class ErrorResponse(BaseModel):
@@ -107,18 +107,18 @@ class DatasetItems(BaseModel):
 class DatasetSource(BaseModel):
     source: Literal["dataset"]
     dataset: str
-    index: int = Field(ge=0)
+    index: StrictInt = Field(ge=0)
 
 
 class NoiseSource(BaseModel):
     source: Literal["noise"]
-    seed: int = Field(ge=0, le=2**32 - 1)
+    seed: StrictInt = Field(ge=0, le=2**32 - 1)
 
 
 class FeaturevisSource(BaseModel):
     source: Literal["featurevis"]
     layer: str
-    channel: int = Field(ge=0)
+    channel: StrictInt = Field(ge=0)
 
 
 InputRequest = Annotated[DatasetSource | NoiseSource | FeaturevisSource, Field(discriminator="source")]
@@ -155,8 +155,8 @@ class HistogramsResponse(BaseModel):
 
 # --- jobs ----------------------------------------------------------------------------------------------------
 class FeaturevisRequest(BaseModel):
-    channels: list[Annotated[int, Field(ge=0)]] | None = Field(default=None, max_length=512)
-    steps: int | None = Field(default=None, ge=1, le=10_000)
+    channels: list[Annotated[StrictInt, Field(ge=0)]] | None = Field(default=None, max_length=512)
+    steps: StrictInt | None = Field(default=None, ge=1, le=10_000)
     start: Literal["input", "noise"] = "input"  # the paper's procedure: optimise copies of the current input
 
 

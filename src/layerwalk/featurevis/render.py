@@ -33,6 +33,7 @@ class FeatureVisParams:
     diversity: float = 0.0               # weight of the diversity term (needs images_per_channel > 1)
     images_per_channel: int = 1
     seed: int = 0
+    fourier_start_contrast: float = 0.05  # Fourier starts from a faint copy of the start image, as Lucid from faint noise
 
     def __post_init__(self):
         if self.steps < 1 or self.lr <= 0:
@@ -102,8 +103,11 @@ def _paper_loop(start, objective, params, gens, transform, on_step):
 
 
 def _fourier_loop(start, objective, params, gens, transform, on_step):
-    tensors, image_f = fourier(start.detach()) if params.parameterization == "fourier" else pixel(start)
-    optimizer = torch.optim.Adam(tensors, lr=params.lr * 0.25)
+    # Full-contrast noise in a 1/f basis barely moves (its high frequencies get tiny steps), so start faint.
+    mean = start.mean(dim=(2, 3), keepdim=True)
+    faint = mean + params.fourier_start_contrast * (start - mean)
+    tensors, image_f = fourier(faint.detach())
+    optimizer = torch.optim.Adam(tensors, lr=params.lr)
     history = []
     for step in range(params.steps):
         optimizer.zero_grad(set_to_none=True)
