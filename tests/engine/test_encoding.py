@@ -56,3 +56,10 @@ def test_atlas_is_near_square_and_keeps_every_channel():
 def test_histogram_counts_everything():
     h = histogram(torch.tensor([0.0, 0.5, 1.0, 1.0]), bins=4)
     assert sum(h.counts) == 4 and h.counts[-1] == 2 and len(h.edges) == 5
+
+
+def test_non_finite_values_do_not_break_the_encoding():
+    enc = encode(torch.tensor([1.0, float("nan"), float("inf"), -2.0]))
+    assert np.isfinite([enc.vmin, enc.vmax]).all()
+    assert enc.data[1] == enc.data[2] == enc.zero_level       # shown as zero
+    assert enc.decode()[0] == pytest.approx(1.0, abs=enc.step)

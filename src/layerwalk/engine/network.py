@@ -10,6 +10,7 @@ from PIL import Image
 from torch import nn
 
 from layerwalk.capture import capture_model
+from layerwalk.engine._memory import keep_freed_memory
 from layerwalk.engine.histograms import Histogram, histogram
 from layerwalk.engine.preprocess import fit_image, to_tensor
 from layerwalk.engine.snapshot import Snapshot
@@ -62,6 +63,7 @@ class Network:
         self.mean = tuple(mean or (bundle and bundle.mean) or (dataset and dataset.mean) or (0.5,) * channels)
         self.std = tuple(std or (bundle and bundle.std) or (dataset and dataset.std) or (0.5,) * channels)
         self.device = resolve_device(device)
+        keep_freed_memory()
         self.model.eval().to(self.device)
         self.captured = capture_model(self.model, torch.zeros(1, *self.input_size, device=self.device), detail)
         self.graph = self.captured.graph
