@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import wire
 from layerwalk.api.state import AppState, NetworkEntry
+
+
+async def on_compute_thread(entry: NetworkEntry, fn, *args):
+    """Run ``fn(*args)`` on the network's own compute thread (see ``NetworkEntry.compute``)."""
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(entry.compute, fn, *args)
 
 
 async def set_input(state: AppState, entry: NetworkEntry, image: Any, source: dict) -> Any:
@@ -17,7 +23,7 @@ async def set_input(state: AppState, entry: NetworkEntry, image: Any, source: di
         with entry.lock:
             return entry.network.set_input(image, source=source)
 
-    snapshot = await run_in_threadpool(run)
+    snapshot = await on_compute_thread(entry, run)
     state.events.publish("input", {"network": entry.id, "version": snapshot.version, "source": snapshot.source})
     return snapshot
 

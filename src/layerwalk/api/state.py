@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,10 @@ class NetworkEntry:
     network: Any  # layerwalk.engine.Network
     dataset: DatasetEntry | None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Forward passes and encodings of this network run on ONE thread: torch's OpenMP team is per calling thread,
+    # so hopping between pool threads leaves idle teams spinning on the two cores.
+    compute: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerwalk-compute"))
     featurevis_images: dict[tuple[str, int], Any] = field(default_factory=dict)  # (layer, channel) → PIL image
     featurevis_results: dict[str, Any] = field(default_factory=dict)  # layer → the latest FeatureVisResult
     _cache: OrderedDict = field(default_factory=OrderedDict)
@@ -88,6 +93,8 @@ class AppState:
     def close(self) -> None:
         self.events.close()
         self.jobs.shutdown(wait=False)
+        for entry in self.networks:
+            entry.compute.shutdown(wait=False, cancel_futures=True)
 
 
 def _find(entries: list, key: str, what: str):

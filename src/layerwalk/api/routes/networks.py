@@ -56,8 +56,8 @@ async def activations_response(entry: NetworkEntry, snapshot, layer_ids: list[st
     encoding = wire.choose_encoding(request.headers.get("accept-encoding"))
     if state.settings.compress == "never" or (state.settings.compress == "remote" and _is_loopback(request)):
         encoding = None  # on loopback, compressing costs more time than sending the bytes
-    body = await run_in_threadpool(service.activations_payload, entry, snapshot, layer_ids, encoding,
-                                   state.settings.gzip_level)
+    body = await service.on_compute_thread(entry, service.activations_payload, entry, snapshot, layer_ids, encoding,
+                                           state.settings.gzip_level)
     headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": encoding} if encoding else {})}
     return versioned(body, "application/octet-stream", snapshot.version, **headers)
 
