@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from layerwalk.capture.trackers import Marker, Tracker
@@ -53,7 +52,6 @@ _FUNCTION_KINDS: dict[str, str] = {
 
 # Ops that change no values: hidden in the "layers" view, their consumers connect to their producers.
 TRANSPARENT_KINDS = frozenset({"flatten", "reshape", "dropout", "identity", "pad"})
-JOIN_KINDS = frozenset({"add", "concat", "mul", "sub"})
 
 
 # Well-known parameter-free modules outside torch.nn (torchvision, timm), recognised by class name.
@@ -119,9 +117,5 @@ def count_params(module: nn.Module | None) -> int:
     return sum(p.numel() for p in module.parameters(recurse=True))
 
 
-def is_tensor(value) -> bool:
-    return isinstance(value, torch.Tensor)
-
-
 __all__ = ["module_kind", "function_kind", "function_name", "module_label", "function_label", "count_params",
-           "TRANSPARENT_KINDS", "JOIN_KINDS", "is_tensor"]
+           "TRANSPARENT_KINDS"]
