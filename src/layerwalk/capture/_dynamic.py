@@ -17,7 +17,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils import _pytree as pytree
 
-from layerwalk.capture._ops import IdAllocator, Op, OpGraph, scoped
+from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
                                      module_label)
@@ -120,7 +120,8 @@ class _ExecutionWatcher(TorchFunctionMode):
 
             def make() -> Op:
                 return Op(op_id, path, kind, tuple(tensors[0].shape[1:]), srcs, module_label(module, kind),
-                          module=module, module_path=path, params=count_params(module))
+                          module=module, module_path=path, params=count_params(module),
+                          weight=layer_weight(kind, getattr(module, "weight", None)))
             self.on_op(op_id, tensors[0], make)
             self.produced(op_id, output)
         return hook
@@ -146,7 +147,7 @@ class _ExecutionWatcher(TorchFunctionMode):
             # Parameters used functionally (ConvNeXt's layer scale) belong to the op that uses them.
             params = sum(t.numel() for t in _tensors((args, kwargs)) if isinstance(t, nn.Parameter))
             return Op(op_id, name, kind, tuple(tensors[0].shape[1:]), srcs, function_label(fname, kind),
-                      params=params)
+                      params=params, weight=layer_weight(kind, args[1] if len(args) > 1 else None))
         self.on_op(op_id, tensors[0], make)
         self.produced(op_id, out)
         return out

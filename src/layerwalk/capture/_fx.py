@@ -11,7 +11,7 @@ import torch.fx as fx
 from torch import nn
 from torch.utils import _pytree as pytree
 
-from layerwalk.capture._ops import IdAllocator, Op, OpGraph, scoped
+from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._recording import record
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
@@ -103,7 +103,8 @@ class FxCapture:
                 module = modules[n.target]
                 kind = module_kind(module)
                 op = Op(alloc(n.target), n.target, kind, tuple(value.shape[1:]), srcs, module_label(module, kind),
-                        module=module, module_path=n.target, params=count_params(module))
+                        module=module, module_path=n.target, params=count_params(module),
+                        weight=layer_weight(kind, getattr(module, "weight", None)))
             else:
                 fname = function_name(n.target)
                 kind = function_kind(fname)
@@ -112,7 +113,7 @@ class FxCapture:
                 params = sum(rec.values[a.name].numel() for a in n.all_input_nodes
                              if a.op == "get_attr" and isinstance(rec.values[a.name], nn.Parameter))
                 op = Op(alloc(name), name, kind, tuple(value.shape[1:]), srcs, function_label(fname, kind),
-                        params=params)
+                        params=params, weight=layer_weight(kind, _arg_value(n, 1, rec.values)))
             op.mutated_later = value._version != rec.versions.get(n.name, value._version)
             ops.append(op)
             fx_name[op.id] = n.name
@@ -133,3 +134,11 @@ class FxCapture:
                 gm.graph.call_function(record, (n, node_id))
         gm.recompile()
         return gm
+
+
+def _arg_value(n, index: int, values: dict):
+    """The recorded value of positional argument ``index`` of fx node ``n`` (None if absent or not a node)."""
+    args = n.args
+    if len(args) > index and isinstance(args[index], torch.fx.Node):
+        return values.get(args[index].name)
+    return None

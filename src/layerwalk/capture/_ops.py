@@ -25,6 +25,12 @@ class Op:
     params: int = 0
     mutated_later: bool = False         # an in-place op changes this output after it is produced → record a copy
     is_model_output: bool = False
+    weight: nn.Parameter | None = None  # conv/linear weight (lets feature visualization compute one channel only)
+
+
+def layer_weight(kind: str, value) -> nn.Parameter | None:
+    """The weight of a conv/linear op, if it is a model parameter (not computed, e.g. by weight norm)."""
+    return value if kind in ("conv", "linear") and isinstance(value, nn.Parameter) else None
 
 
 @dataclass

@@ -41,6 +41,10 @@ class CapturedModel:
         self._ends = {**folded.ends, "input": "input"}
         self._clone_ids = folded.clone_ids
         self.output_is_probability = folded.output_is_probability
+        # The weight of each node's first op, if it is a conv/linear: one channel of such a node can be computed
+        # on its own (feature visualization does, see featurevis/channel_slice.py).
+        self._head_weights = {n.id: op_graph.by_id[n.id].weight for n in self.graph
+                              if n.id in op_graph.by_id and op_graph.by_id[n.id].weight is not None}
         self._gm = self._fx.runner(self._ends) if self._fx is not None else None
 
     def _capture(self, model, example, method):
@@ -61,6 +65,10 @@ class CapturedModel:
                 f"{type(model).__name__} failed on an example input of shape {shape}: {exc}. "
                 "Check the model's expected input size (CLI: --input-size C,H,W) and number of channels."
             ) from exc
+
+    def head_weight(self, node_id: str) -> nn.Parameter | None:
+        """The conv/linear weight that starts node ``node_id`` (conv→norm→act), or None."""
+        return self._head_weights.get(node_id)
 
     @property
     def method(self) -> str:

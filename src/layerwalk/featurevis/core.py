@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 from layerwalk.errors import LayerwalkError, NotFoundError
+from layerwalk.featurevis import channel_slice
 from layerwalk.featurevis.cache import FeatureVisCache, tensor_fingerprint, weights_fingerprint
 from layerwalk.featurevis.render import Cancelled, FeatureVisParams, optimise
 
@@ -158,7 +159,7 @@ def featurevis(network, layer: str, channels: str | Sequence[int] | None = None,
     keys = _cache_keys(network, layer, channels, start_t, params) if store else [None] * len(channels)
     found = {i: store.get(k) for i, k in enumerate(keys) if store and k in store}
     todo = [i for i in range(len(channels)) if found.get(i) is None]
-    objective = _objective(network, target)
+    objective = _objective(network, target, one_channel=params.diversity == 0)
     k = params.images_per_channel
     bs = max(1, (batch_size or auto_batch_size(network, target, len(todo) * k)) // k)
     images: dict[int, torch.Tensor] = {i: v[0] for i, v in found.items() if v is not None}
@@ -226,10 +227,22 @@ def _stats(network) -> tuple[list[float], list[float]]:
     return mean, std
 
 
-def _objective(network, target: str):
+def _objective(network, target: str, one_channel: bool = True):
+    """images, channels → (each image's channel mean, the layer's output).
+
+    ``one_channel``: compute only each image's own channel of the target layer when that is exact (see
+    ``channel_slice``); the diversity term needs every channel, so it turns this off.
+    """
+    captured = network.captured
+    weight = captured.head_weight(target) if one_channel else None
+
     def objective(x: torch.Tensor, chans: Sequence[int]):
-        out = network.captured.run(x, record={target}, stop_after=target)[target]
-        idx = torch.as_tensor(list(chans), device=out.device)
+        idx = torch.as_tensor(list(chans), device=x.device)
+        if weight is not None and channel_slice.verify(captured, target, x.detach()):
+            with channel_slice.SliceTargetChannels(weight, idx):
+                out = captured.run(x, record={target}, stop_after=target)[target]
+            return out.reshape(out.shape[0], -1).mean(1), out
+        out = captured.run(x, record={target}, stop_after=target)[target]
         picked = out[torch.arange(out.shape[0], device=out.device), idx]
         return picked.reshape(out.shape[0], -1).mean(1), out
     return objective
