@@ -1,4 +1,5 @@
-"""Computing only each image's own channel of the target layer gives exactly what the full layer gives."""
+"""The forward-pass shortcuts of feature visualization give what the plain pass gives: only each image's own channel
+of the target layer, BatchNorms folded into convs."""
 
 import pytest
 import torch
@@ -7,6 +8,8 @@ from torch import nn
 
 from layerwalk.engine import Network
 from layerwalk.featurevis import channel_slice, featurevis
+from layerwalk.featurevis.fold_batchnorm import FoldBatchNorm
+from layerwalk.featurevis.shortcuts import ForwardShortcuts
 from layerwalk.featurevis.core import _objective
 
 CONVS = [  # (in, out, kernel, stride, padding, dilation, groups)
@@ -71,8 +74,9 @@ def _net(norm):
 
 def test_featurevis_objective_is_the_same_with_and_without_the_shortcut():
     net = _net(nn.BatchNorm2d(6))
-    assert channel_slice.verify(net.captured, "conv", net.snapshot.activations["input"][None])
     x = torch.randn(6, 3, 24, 24)
+    out, sliced = ForwardShortcuts(net.captured, "conv").run(x, torch.tensor([0, 1, 2, 3, 4, 5]))
+    assert sliced and out.shape == (6, 1, 12, 12)
     chans = [0, 5, 2, 2, 1, 4]
     sliced, _ = _objective(net, "conv", one_channel=True)(x, chans)
     full, _ = _objective(net, "conv", one_channel=False)(x, chans)
@@ -84,6 +88,58 @@ def test_featurevis_objective_is_the_same_with_and_without_the_shortcut():
 
 def test_a_norm_that_mixes_channels_falls_back_to_the_full_layer():
     net = _net(nn.GroupNorm(2, 6))
-    assert not channel_slice.verify(net.captured, "conv", net.snapshot.activations["input"][None])
+    out, sliced = ForwardShortcuts(net.captured, "conv").run(torch.randn(2, 3, 24, 24), torch.tensor([0, 4]))
+    assert not sliced and out.shape == (2, 6, 12, 12)
     result = featurevis(net, "conv", channels=[0, 4], steps=5, cache=False)
     assert (result.final_objective > result.start_objective).all()
+
+
+class TwoBlocks(nn.Module):
+    """conv→bn→relu twice (the first conv with a bias), then a conv whose output also skips its norm."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(1)
+        self.a, self.bn_a = nn.Conv2d(3, 8, 3, padding=1, bias=True), nn.BatchNorm2d(8)
+        self.b, self.bn_b = nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8)
+        self.c, self.bn_c = nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = torch.relu(self.bn_b(self.b(torch.relu(self.bn_a(self.a(x))))))
+        y = self.c(x)
+        return self.fc((self.bn_c(y) + y).mean((2, 3)))
+
+
+def test_batchnorm_folding_matches_and_skips_convs_whose_output_is_used_elsewhere():
+    model = TwoBlocks()
+    for bn in (model.bn_a, model.bn_b, model.bn_c):
+        bn.running_mean.uniform_(-1, 1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 2)
+        bn.bias.data.uniform_(-1, 1)
+    net = Network(model, input_size=(3, 16, 16), mean=(0.5,) * 3, std=(0.25,) * 3)
+    pairs = net.captured.conv_norm_pairs()
+    assert [w is model.a.weight or w is model.b.weight for w, _ in pairs] == [True, True]  # not c: y is reused
+    x = torch.randn(3, 3, 16, 16)
+    with torch.no_grad():
+        plain = net.captured.run(x)
+        with FoldBatchNorm(pairs):
+            folded = net.captured.run(x)
+    for node in ("a", "b", "output"):
+        assert torch.allclose(folded[node], plain[node], atol=1e-5), node
+
+
+def test_the_demo_takes_both_shortcuts_and_gets_the_plain_objective():
+    net = Network.from_spec("demo")
+    target = "_blocks.1._expand_conv.conv2d"
+    shortcuts = ForwardShortcuts(net.captured, target)
+    assert bool(shortcuts.fold)
+    x = torch.randn(3, 3, 224, 224)
+    chans = [5, 0, 95]
+    fast, _ = _objective(net, target)(x, chans)
+    with torch.no_grad():
+        plain = net.captured.run(x, record={target}, stop_after=target)[target]
+    want = plain[torch.arange(3), chans].mean((1, 2))
+    assert torch.allclose(fast, want, rtol=1e-3)
+    assert shortcuts._decide(x, torch.tensor(chans)) == (True, True)

@@ -45,6 +45,11 @@ class CapturedModel:
         # on its own (feature visualization does, see featurevis/channel_slice.py).
         self._head_weights = {n.id: op_graph.by_id[n.id].weight for n in self.graph
                               if n.id in op_graph.by_id and op_graph.by_id[n.id].weight is not None}
+        # conv → BatchNorm pairs inside folded nodes (the conv's output feeds only the norm): feature visualization
+        # folds the norm into the conv weights (featurevis/fold_batchnorm.py).
+        self._conv_norms = {n.id: op_graph.by_id[n.folded[0]].module for n in self.graph
+                            if n.id in self._head_weights and n.kind == "conv" and n.folded
+                            and isinstance(op_graph.by_id[n.folded[0]].module, nn.modules.batchnorm._BatchNorm)}
         self._gm = self._fx.runner(self._ends) if self._fx is not None else None
 
     def _capture(self, model, example, method):
@@ -69,6 +74,16 @@ class CapturedModel:
     def head_weight(self, node_id: str) -> nn.Parameter | None:
         """The conv/linear weight that starts node ``node_id`` (conv→norm→act), or None."""
         return self._head_weights.get(node_id)
+
+    def conv_norm_pairs(self, upto: str | None = None) -> list[tuple[nn.Parameter, nn.Module]]:
+        """(conv weight, BatchNorm module) of every conv→BatchNorm node, in order, up to node ``upto``."""
+        pairs = []
+        for node in self.graph:
+            if node.id in self._conv_norms:
+                pairs.append((self._head_weights[node.id], self._conv_norms[node.id]))
+            if node.id == upto:
+                break
+        return pairs
 
     @property
     def method(self) -> str:

@@ -9,21 +9,16 @@ affine and activation.
 
 No library offers this (Lucent and friends optimise one unit at a time through the full layer), hence this module:
 a ``TorchFunctionMode`` that swaps in the sliced computation when the target layer's own weight reaches
-``conv2d``/``linear``, and its ``batch_norm`` right after. It is thread-local, leaves the model untouched, and
-``verify`` checks it against the full layer once per network and layer (anything unusual → the full layer is used).
+``conv2d``/``linear``, and its ``batch_norm`` right after. It is thread-local and leaves the model untouched;
+``shortcuts.ForwardShortcuts`` checks it against the full layer once per layer (anything unusual → full layer).
 """
 
 from __future__ import annotations
-
-import logging
-import weakref
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
-
-log = logging.getLogger(__name__)
 
 
 class SliceTargetChannels(TorchFunctionMode):
@@ -117,39 +112,3 @@ def _batch_norm_one_channel(channels, x, running_mean, running_var, weight=None,
 
 class _NotPerChannel(Exception):
     pass
-
-
-_verdicts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # captured model → {node id: bool}
-
-
-def verify(captured, target: str, example: torch.Tensor) -> bool:
-    """Does the sliced computation of ``target`` equal the full layer's channels? Checked once, then remembered."""
-    known = _verdicts.setdefault(captured, {})
-    if target not in known:
-        known[target] = _check(captured, target, example)
-    return known[target]
-
-
-def _check(captured, target: str, example: torch.Tensor) -> bool:
-    weight = captured.head_weight(target)
-    if weight is None:
-        return False
-    x = example[:1].repeat(2, *([1] * (example.dim() - 1)))
-    x = x + 0.1 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0)).to(x)
-    count = captured.graph.node(target).shape[0]
-    channels = torch.tensor([0, count - 1], device=x.device)
-    try:
-        with torch.no_grad():
-            full = captured.run(x, record={target}, stop_after=target)[target]
-            mode = SliceTargetChannels(weight, channels)
-            with mode:
-                part = captured.run(x, record={target}, stop_after=target)[target]
-    except Exception as exc:  # a layer shape the slicing does not understand: use the full layer
-        log.info("feature visualization computes all channels of %s (%s)", target, exc)
-        return False
-    want = full[torch.arange(2), channels]
-    ok = mode.sliced and part.shape[1] == 1 and torch.allclose(part[:, 0], want, rtol=1e-4,
-                                                                  atol=1e-5 * float(want.abs().max()) + 1e-6)
-    if not ok:
-        log.info("feature visualization computes all channels of %s (the one-channel shortcut did not match)", target)
-    return bool(ok)

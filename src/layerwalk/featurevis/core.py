@@ -12,9 +12,9 @@ import torch
 from PIL import Image
 
 from layerwalk.errors import LayerwalkError, NotFoundError
-from layerwalk.featurevis import channel_slice
 from layerwalk.featurevis.cache import FeatureVisCache, tensor_fingerprint, weights_fingerprint
 from layerwalk.featurevis.render import Cancelled, FeatureVisParams, optimise
+from layerwalk.featurevis.shortcuts import ForwardShortcuts
 
 Progress = Callable[[float, str], None]
 
@@ -230,20 +230,15 @@ def _stats(network) -> tuple[list[float], list[float]]:
 def _objective(network, target: str, one_channel: bool = True):
     """images, channels → (each image's channel mean, the layer's output).
 
-    ``one_channel``: compute only each image's own channel of the target layer when that is exact (see
-    ``channel_slice``); the diversity term needs every channel, so it turns this off.
+    The forward pass takes the exact shortcuts of ``shortcuts.ForwardShortcuts``; ``one_channel=False`` keeps every
+    channel of the target layer (the diversity term compares them).
     """
-    captured = network.captured
-    weight = captured.head_weight(target) if one_channel else None
+    shortcuts = ForwardShortcuts(network.captured, target, one_channel)
 
     def objective(x: torch.Tensor, chans: Sequence[int]):
         idx = torch.as_tensor(list(chans), device=x.device)
-        if weight is not None and channel_slice.verify(captured, target, x.detach()):
-            with channel_slice.SliceTargetChannels(weight, idx):
-                out = captured.run(x, record={target}, stop_after=target)[target]
-            return out.reshape(out.shape[0], -1).mean(1), out
-        out = captured.run(x, record={target}, stop_after=target)[target]
-        picked = out[torch.arange(out.shape[0], device=out.device), idx]
+        out, sliced = shortcuts.run(x, idx)
+        picked = out[:, 0] if sliced else out[torch.arange(out.shape[0], device=out.device), idx]
         return picked.reshape(out.shape[0], -1).mean(1), out
     return objective
 
