@@ -49,7 +49,7 @@ class LayoutNode(BaseModel):
     height: float
     stage: int
     lane: int
-    grid: list[int] = Field(description="[cols, rows] of the channel atlas")
+    grid: tuple[int, int] = Field(description="[cols, rows] of the channel atlas")
 
 
 class LayoutEdge(BaseModel):
@@ -57,19 +57,19 @@ class LayoutEdge(BaseModel):
     from_: str = Field(alias="from")
     to: str
     label: str
-    points: list[list[float]] = Field(description="floor polyline [[x, z], …] at y = 0")
+    points: list[tuple[float, float]] = Field(description="floor polyline [[x, z], …] at y = 0")
 
 
 class Bounds(BaseModel):
-    min: list[float]
-    max: list[float]
+    min: tuple[float, float, float] = Field(description="[x, y, z] in metres")
+    max: tuple[float, float, float] = Field(description="[x, y, z] in metres")
 
 
 class Layout(BaseModel):
     nodes: dict[str, LayoutNode]
     edges: list[LayoutEdge]
     bounds: Bounds
-    origin: list[float]
+    origin: tuple[float, float] = Field(description="[x, z] of the input layer on the floor")
 
 
 class GraphResponse(BaseModel):
