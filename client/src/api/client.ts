@@ -1,4 +1,6 @@
+import createClient, { type Client } from 'openapi-fetch';
 import { parseActivations } from './activation-format';
+import type { components, paths } from './schema';
 import type {
   ActivationSet,
   Classification,
@@ -8,6 +10,7 @@ import type {
   InputResult,
   InputSource,
   Job,
+  JobCreated,
   LayerHistograms,
   NetworkGraph,
   NetworkInfo,
@@ -26,118 +29,176 @@ export class ApiError extends Error {
   }
 }
 
-const enc = encodeURIComponent;
+/** Every path of the OpenAPI document starts with this; `base` stands for it. */
+const API_PREFIX = '/api/';
+
+type GetPath = { [P in keyof paths]: paths[P] extends { get: { parameters: unknown } } ? P : never }[keyof paths];
+type PathParams<P extends GetPath> = paths[P]['get']['parameters'] extends { path: infer T } ? T : Record<string, never>;
+
+/** What openapi-fetch resolves to; `error` is the parsed JSON body of a failed call (or its text). */
+interface Outcome<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
 
 /**
- * Typed wrapper of the layerwalk HTTP API. URLs are relative to the page (`api/...`) so the client works
- * under any prefix. Every method names what it does so failures can be reported precisely.
+ * openapi-fetch 0.17 types response data with tuples widened to arrays (openapi-ts/openapi-typescript#2842): the
+ * generated `[cols, rows]` arrives as `number[]`. Matching data against the widened form of each method's schema
+ * type keeps every call checked against the document while the methods return the exact schema types.
+ */
+type Widened<T> = T extends readonly (infer E)[] ? Widened<E>[] : T extends object ? { [K in keyof T]: Widened<T[K]> } : T;
+
+/**
+ * Typed client of the layerwalk HTTP API, on openapi-fetch with the types generated from the server's OpenAPI
+ * document (scripts/gen-api-client). URLs are relative to the page (`base` is `api/`) so the client works under
+ * any prefix. Every method names what it does so failures can be reported precisely.
  */
 export class ApiClient {
-  constructor(readonly base = 'api/') {}
+  private readonly http: Client<paths>;
+
+  constructor(readonly base = 'api/') {
+    this.http = createClient<paths>({ baseUrl: serverRoot(base), fetch: fetchOrUnreachable });
+  }
 
   url(path: string): string {
     return this.base + path;
   }
 
   networks(): Promise<NetworkInfo[]> {
-    return this.json('networks', 'list the networks');
+    return this.call('list the networks', this.http.GET('/api/networks'));
   }
 
   graph(nid: string): Promise<NetworkGraph> {
-    return this.json(`networks/${enc(nid)}/graph`, `load the graph of ${nid}`);
+    return this.call(`load the graph of ${nid}`, this.http.GET('/api/networks/{nid}/graph', { params: { path: { nid } } }));
   }
 
   datasets(): Promise<DatasetInfo[]> {
-    return this.json('datasets', 'list the datasets');
+    return this.call('list the datasets', this.http.GET('/api/datasets'));
   }
 
   datasetItems(did: string, offset: number, limit: number): Promise<DatasetPage> {
-    return this.json(`datasets/${enc(did)}/items?offset=${offset}&limit=${limit}`, `list items of dataset ${did}`);
+    return this.call(
+      `list items of dataset ${did}`,
+      this.http.GET('/api/datasets/{did}/items', { params: { path: { did }, query: { offset, limit } } }),
+    );
   }
 
   datasetImageUrl(did: string, index: number): string {
-    return this.url(`datasets/${enc(did)}/items/${index}/image`);
+    return this.href('/api/datasets/{did}/items/{i}/image', { did, i: index });
   }
 
   setInput(nid: string, source: InputSource): Promise<InputResult> {
-    return this.json(`networks/${enc(nid)}/input`, `set the input of ${nid}`, jsonBody('POST', source));
+    return this.call(
+      `set the input of ${nid}`,
+      this.http.POST('/api/networks/{nid}/input', { params: { path: { nid } }, body: source }),
+    );
   }
 
   uploadInput(nid: string, file: Blob, filename: string): Promise<InputResult> {
     const form = new FormData();
     form.append('file', file, filename);
-    return this.json(`networks/${enc(nid)}/input/upload`, `upload "${filename}" to ${nid}`, { method: 'POST', body: form });
+    // The document types a multipart file as a string (format: binary); openapi-fetch sends FormData as it is.
+    const body = form as unknown as components['schemas']['Body_uploadInput'];
+    return this.call(
+      `upload "${filename}" to ${nid}`,
+      this.http.POST('/api/networks/{nid}/input/upload', { params: { path: { nid } }, body }),
+    );
   }
 
   inputImageUrl(nid: string, version: number): string {
-    return this.url(`networks/${enc(nid)}/input.png?v=${version}`);
+    return this.href('/api/networks/{nid}/input.png', { nid }, `?v=${version}`);
   }
 
   async activations(nid: string): Promise<ActivationSet> {
-    const res = await this.fetch(`networks/${enc(nid)}/activations`, `load the activations of ${nid}`);
-    return parseActivations(await res.arrayBuffer());
+    const buffer = await this.call<ArrayBuffer>(
+      `load the activations of ${nid}`,
+      this.http.GET('/api/networks/{nid}/activations', { params: { path: { nid } }, parseAs: 'arrayBuffer' }),
+    );
+    return parseActivations(buffer);
   }
 
   classification(nid: string, top = 5): Promise<Classification> {
-    return this.json(`networks/${enc(nid)}/classification?top=${top}`, `load the classification of ${nid}`);
+    return this.call(
+      `load the classification of ${nid}`,
+      this.http.GET('/api/networks/{nid}/classification', { params: { path: { nid }, query: { top } } }),
+    );
   }
 
   histograms(nid: string, lid: string): Promise<LayerHistograms> {
-    return this.json(`networks/${enc(nid)}/layers/${enc(lid)}/histograms`, `load the histograms of ${lid}`);
+    return this.call(
+      `load the histograms of ${lid}`,
+      this.http.GET('/api/networks/{nid}/layers/{lid}/histograms', { params: { path: { nid, lid } } }),
+    );
   }
 
   exportUrl(nid: string, lid: string): string {
-    return this.url(`networks/${enc(nid)}/layers/${enc(lid)}/export`);
+    return this.href('/api/networks/{nid}/layers/{lid}/export', { nid, lid });
   }
 
-  startFeatureVis(nid: string, lid: string, request: FeatureVisRequest): Promise<{ job: string }> {
-    return this.json(
-      `networks/${enc(nid)}/layers/${enc(lid)}/featurevis`,
+  startFeatureVis(nid: string, lid: string, request: FeatureVisRequest): Promise<JobCreated> {
+    return this.call(
       `start feature visualization of ${lid}`,
-      jsonBody('POST', request),
+      this.http.POST('/api/networks/{nid}/layers/{lid}/featurevis', { params: { path: { nid, lid } }, body: request }),
     );
   }
 
   job(id: string): Promise<Job> {
-    return this.json(`jobs/${enc(id)}`, `follow job ${id}`);
+    return this.call(`follow job ${id}`, this.http.GET('/api/jobs/{id}', { params: { path: { id } } }));
   }
 
   eventsUrl(): string {
-    return this.url('events');
+    return this.href('/api/events', {});
   }
 
-  private async json<T>(path: string, what: string, init?: RequestInit): Promise<T> {
-    const res = await this.fetch(path, what, init);
-    return (await res.json()) as T;
+  /** A GET path of the document with its `{name}` parameters filled in, relative to the page like `base`. */
+  private href<P extends GetPath>(path: P, params: PathParams<P>, query = ''): string {
+    const values = params as Record<string, string | number>;
+    const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]));
+    return this.url(filled.slice(API_PREFIX.length)) + query;
   }
 
-  private async fetch(path: string, what: string, init?: RequestInit): Promise<Response> {
-    let res: Response;
+  private async call<T>(what: string, request: Promise<Outcome<NoInfer<Widened<T>>>>): Promise<T> {
+    let outcome: Outcome<Widened<T>>;
     try {
-      res = await fetch(this.url(path), init);
+      outcome = await request;
     } catch (err) {
-      throw new ApiError(what, 0, 'network', 'the server is unreachable');
+      if (err instanceof Unreachable) throw new ApiError(what, 0, 'network', 'the server is unreachable');
+      throw err;
     }
-    if (!res.ok) throw await errorFrom(res, what);
-    return res;
+    if (!outcome.response.ok) throw errorFrom(outcome.response, outcome.error, what);
+    return outcome.data as T;
   }
 }
 
-function jsonBody(method: string, body: unknown): RequestInit {
-  return { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+/** Thrown by `fetchOrUnreachable` when no response arrived at all (as opposed to a body that failed to parse). */
+class Unreachable extends Error {}
+
+async function fetchOrUnreachable(request: Request): Promise<Response> {
+  try {
+    return await fetch(request);
+  } catch {
+    throw new Unreachable();
+  }
 }
 
-async function errorFrom(res: Response, what: string): Promise<ApiError> {
+/**
+ * The URL the document's `/api/...` paths hang off: `base` (the API's URL relative to the page, ending in `api/`)
+ * resolved against the page and without its `api/`. openapi-fetch concatenates strings, so it needs it absolute.
+ */
+function serverRoot(base: string): string {
+  const api = new URL(base, document.baseURI).href;
+  if (!api.endsWith(API_PREFIX)) throw new Error(`the API base must end with "${API_PREFIX.slice(1)}", not ${base}`);
+  return api.slice(0, -API_PREFIX.length);
+}
+
+function errorFrom(res: Response, body: unknown, what: string): ApiError {
   let code = `http_${res.status}`;
   let detail = res.statusText || 'request failed';
-  try {
-    const body = await res.json();
-    if (body && typeof body === 'object') {
-      code = String(body.error ?? code);
-      detail = typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail ?? detail);
-    }
-  } catch {
-    /* not JSON: keep the status text */
+  if (body && typeof body === 'object') {
+    const { error, detail: text } = body as { error?: unknown; detail?: unknown };
+    code = String(error ?? code);
+    detail = typeof text === 'string' ? text : JSON.stringify(text ?? detail);
   }
   return new ApiError(what, res.status, code, detail);
 }

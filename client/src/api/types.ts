@@ -1,142 +1,35 @@
-// Types of the layerwalk HTTP API (docs/architecture.md, "HTTP API"). Hand-written until the server's
-// /openapi.json is stable enough to generate them (openapi-typescript); keep field names identical to the contract.
+// Types of the layerwalk HTTP API. Everything the server describes in its OpenAPI document is an alias of the
+// generated schema (./schema.d.ts, from ./openapi.json: run scripts/gen-api-client after changing an endpoint);
+// only what the document cannot describe (server-sent events, the parsed binary activation format) is written here.
+import type { components, operations } from './schema';
 
-export interface NetworkInfo {
-  id: string;
-  name: string;
-  spec: string;
-  input_shape: number[];
-  num_layers: number;
-  dataset: string | null;
-  class_names: string[];
-  version: number;
-}
+type Schemas = components['schemas'];
 
-export interface GraphNode {
-  id: string;
-  name: string;
-  kind: string;
-  shape: number[];
-  params: number;
-  module: string | null;
-  precursors: string[];
-  label: string;
-  folded: string[];
-  text: string | null;
-  has_weights: boolean;
-}
+export type NetworkInfo = Schemas['NetworkInfo'];
+export type GraphNode = Schemas['GraphNodeOut'];
+export type LayoutNode = Schemas['LayoutNode'];
+export type LayoutEdge = Schemas['LayoutEdge'];
+export type Layout = Schemas['Layout'];
+export type NetworkGraph = Schemas['GraphResponse'];
 
-export interface LayoutNode {
-  x: number;
-  y: number;
-  z: number;
-  width: number;
-  height: number;
-  stage: number;
-  lane: number;
-  grid: [number, number];
-}
+export type DatasetInfo = Schemas['DatasetInfo'];
+export type DatasetItem = Schemas['DatasetItem'];
+export type DatasetPage = Schemas['DatasetItems'];
 
-export interface LayoutEdge {
-  from: string;
-  to: string;
-  label: string;
-  points: [number, number][];
-}
+export type InputSource = operations['setInput']['requestBody']['content']['application/json'];
+export type Prediction = Schemas['Prediction'];
+export type InputResult = Schemas['InputResponse'];
+export type Classification = Schemas['ClassificationResponse'];
+export type Histogram = Schemas['Histogram'];
+export type LayerHistograms = Schemas['HistogramsResponse'];
 
-export interface Layout {
-  nodes: Record<string, LayoutNode>;
-  edges: LayoutEdge[];
-  bounds: { min: [number, number, number]; max: [number, number, number] };
-  origin: [number, number];
-}
+export type FeatureVisRequest = Schemas['FeaturevisRequest'];
+export type JobCreated = Schemas['JobCreated'];
+export type Job = Schemas['JobInfo'];
+export type JobState = Job['state'];
 
-export interface NetworkGraph {
-  network: string;
-  nodes: GraphNode[];
-  total_params: number;
-  detail: string;
-  method: string;
-  layout: Layout;
-}
-
-export interface DatasetInfo {
-  id: string;
-  name: string;
-  spec: string;
-  size: number;
-  class_names: string[];
-  channels: number;
-}
-
-export interface DatasetItem {
-  index: number;
-  label: number | null;
-  class_name: string | null;
-}
-
-export interface DatasetPage {
-  total: number;
-  offset: number;
-  items: DatasetItem[];
-}
-
-export interface Prediction {
-  index: number;
-  name: string;
-  probability: number;
-}
-
-export type InputSource =
-  | { source: 'dataset'; dataset: string; index: number }
-  | { source: 'noise'; seed: number }
-  | { source: 'featurevis'; layer: string; channel: number };
-
-export interface InputResult {
-  version: number;
-  source: Record<string, unknown>;
-  classification: Prediction[];
-}
-
-export interface Classification {
-  version: number;
-  predictions: Prediction[];
-}
-
-export interface Histogram {
-  counts: number[];
-  edges: number[];
-}
-
-export interface LayerHistograms {
-  version: number;
-  activation: Histogram;
-  weights: Histogram | null;
-}
-
-export interface FeatureVisRequest {
-  channels: number[] | null;
-  steps: number | null;
-  start: 'input' | 'noise';
-}
-
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface Job {
-  id: string;
-  kind: string;
-  state: JobState;
-  progress: number;
-  eta_seconds: number | null;
-  message: string | null;
-  result: unknown;
-}
-
-export interface InputEvent {
-  network: string;
-  version: number;
-  source: Record<string, unknown>;
-}
+/** `event: input` on /api/events: a network got a new input (server-sent events are not in the OpenAPI document). */
+export type InputEvent = Pick<InputResult, 'network' | 'version' | 'source'>;
 
 /** One layer of the binary activation format, with its bytes sliced out of the data section. */
 export interface LayerActivation {
