@@ -1,5 +1,5 @@
-import { CanvasTexture, LinearMipmapLinearFilter, Mesh, PlaneGeometry } from 'three';
-import { createCanvasMaterial } from './canvas-material';
+import type { Mesh } from 'three';
+import { createCanvasPanel } from './canvas-panel';
 import type { ApiClient } from '../api/client';
 import type { DatasetInfo, DatasetItem } from '../api/types';
 import { COLORS, FONT, fitText, roundRect } from './text';
@@ -39,20 +39,13 @@ export const DATASET_WORLD = { width: 1.6, height: (1.6 * H) / W };
 
 /** Paged grid of dataset thumbnails with class labels, prev/next buttons and the noise generator; one draw. */
 export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError: (err: unknown) => void): DatasetPanel {
-  const canvas = document.createElement('canvas');
-  canvas.width = W;
-  canvas.height = H;
-  const ctx = canvas.getContext('2d')!;
-  const texture = new CanvasTexture(canvas);
-  texture.minFilter = LinearMipmapLinearFilter;
-  const material = createCanvasMaterial(texture);
-  const mesh = new Mesh(new PlaneGeometry(DATASET_WORLD.width, DATASET_WORLD.height), material);
+  const panel = createCanvasPanel(W, H, DATASET_WORLD, () => paint());
+  const { mesh, ctx } = panel;
   mesh.name = `dataset:${dataset.id}`;
   let items: DatasetItem[] = [];
   let images: (ImageBitmap | null)[] = [];
   let page = 0;
   let hover: DatasetTarget = null;
-  let dirty = true;
   let request = 0;
   const pages = Math.max(1, Math.ceil(dataset.size / PAGE_SIZE));
 
@@ -76,7 +69,6 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
     ctx.fillStyle = COLORS.dim;
     ctx.font = `18px ${FONT}`;
     ctx.fillText(`page ${page + 1} / ${pages}`, 350, BAR_Y + 32);
-    texture.needsUpdate = true;
   };
 
   const paintItem = (i: number) => {
@@ -119,7 +111,7 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
     page = p;
     items = result.items;
     images = items.map(() => null);
-    dirty = true;
+    panel.invalidate();
     items.forEach(async (item, i) => {
       try {
         const res = await fetch(api.datasetImageUrl(dataset.id, item.index));
@@ -127,7 +119,7 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
         const bitmap = await createImageBitmap(await res.blob());
         if (mine !== request) return;
         images[i] = bitmap;
-        dirty = true;
+        panel.invalidate();
       } catch (err) {
         if (mine === request) onError(err);
       }
@@ -162,7 +154,7 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
       const same = target?.kind === hover?.kind && (target?.kind !== 'item' || (hover?.kind === 'item' && hover.item === target.item));
       if (same) return;
       hover = target;
-      dirty = true;
+      panel.invalidate();
     },
     showPage: (p) => showPage(Math.max(0, Math.min(pages - 1, p))),
     itemUv(i) {
@@ -170,15 +162,7 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
       const y = GRID_Y + Math.floor(i / COLS) * CELL_H + THUMB / 2;
       return [x / W, 1 - y / H];
     },
-    update() {
-      if (!dirty) return;
-      dirty = false;
-      paint();
-    },
-    dispose() {
-      texture.dispose();
-      material.dispose();
-      mesh.geometry.dispose();
-    },
+    update: panel.update,
+    dispose: panel.dispose,
   };
 }

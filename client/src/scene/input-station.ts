@@ -1,5 +1,5 @@
-import { CanvasTexture, LinearMipmapLinearFilter, Mesh, PlaneGeometry } from 'three';
-import { createCanvasMaterial } from './canvas-material';
+import type { Mesh } from 'three';
+import { createCanvasPanel } from './canvas-panel';
 import type { Prediction } from '../api/types';
 import { COLORS, FONT, fitText, roundRect } from './text';
 
@@ -24,19 +24,12 @@ export const STATION_WORLD = { width: 1.0, height: (1.0 * H) / W };
  * image; one canvas texture, one draw call. It is also the drop target for carried images.
  */
 export function createInputStation(title: string): InputStation {
-  const canvas = document.createElement('canvas');
-  canvas.width = W;
-  canvas.height = H;
-  const ctx = canvas.getContext('2d')!;
-  const texture = new CanvasTexture(canvas);
-  texture.minFilter = LinearMipmapLinearFilter;
-  const material = createCanvasMaterial(texture);
-  const mesh = new Mesh(new PlaneGeometry(STATION_WORLD.width, STATION_WORLD.height), material);
+  const panel = createCanvasPanel(W, H, STATION_WORLD, () => paint());
+  const { mesh, ctx } = panel;
   mesh.name = 'input-station';
   let image: CanvasImageSource | null = null;
   let predictions: Prediction[] = [];
   let hint: 'none' | 'can-drop' | 'busy' = 'none';
-  let dirty = true;
 
   const paint = () => {
     ctx.clearRect(0, 0, W, H);
@@ -60,7 +53,6 @@ export function createInputStation(title: string): InputStation {
       ctx.strokeRect(5, IMAGE_Y + 5, W - 10, W - 10);
       ctx.setLineDash([]);
     }
-    texture.needsUpdate = true;
   };
 
   return {
@@ -72,26 +64,18 @@ export function createInputStation(title: string): InputStation {
       const res = await fetch(url);
       if (!res.ok) throw new Error(`input image: HTTP ${res.status}`);
       image = await createImageBitmap(await res.blob());
-      dirty = true;
+      panel.invalidate();
     },
     setClassification(p) {
       predictions = p;
-      dirty = true;
+      panel.invalidate();
     },
     setDropHint(state) {
-      if (state !== hint) dirty = true;
+      if (state !== hint) panel.invalidate();
       hint = state;
     },
-    update() {
-      if (!dirty) return;
-      dirty = false;
-      paint();
-    },
-    dispose() {
-      texture.dispose();
-      material.dispose();
-      mesh.geometry.dispose();
-    },
+    update: panel.update,
+    dispose: panel.dispose,
   };
 }
 
