@@ -1,5 +1,6 @@
 import { Camera, Quaternion, Ray, Vector2, Vector3 } from 'three';
-import type { Pointer, PointerEvent3D, PointerListener } from './pointer';
+import type { Pointer } from './pointer';
+import { PointerEmitter } from './pointer-emitter';
 
 const _ndc = new Vector2();
 const _forward = new Vector3();
@@ -10,19 +11,18 @@ const _down = new Vector3();
  * The mouse as a Pointer: the ray goes through the mouse position, or through the screen centre (crosshair)
  * while the pointer is locked for mouse look. Left button = select, wheel = scale.
  */
-export class DesktopPointer implements Pointer {
+export class DesktopPointer extends PointerEmitter implements Pointer {
   readonly id = 'desktop';
   readonly kind = 'desktop' as const;
   readonly ray = new Ray();
   active = false;
-  private readonly listeners = new Set<PointerListener>();
   private readonly mouse = new Vector2();
-  private readonly cleanup: (() => void)[] = [];
 
   constructor(
     private readonly camera: Camera,
     private readonly element: HTMLElement,
   ) {
+    super();
     this.listen('pointermove', (e: PointerEvent) => this.onMove(e));
     this.listen('pointerleave', () => (this.active = this.locked));
     this.listen('pointerdown', (e: PointerEvent) => e.button === 0 && this.emit({ type: 'selectstart', pointer: this }));
@@ -63,28 +63,14 @@ export class DesktopPointer implements Pointer {
     this.active = true;
   }
 
-  addListener(listener: PointerListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  dispose(): void {
-    this.cleanup.forEach((f) => f());
-    this.listeners.clear();
-  }
-
   private onMove(e: PointerEvent): void {
     const rect = this.element.getBoundingClientRect();
     this.mouse.set(e.clientX - rect.left, e.clientY - rect.top);
     this.active = true;
   }
 
-  private emit(event: PointerEvent3D): void {
-    this.listeners.forEach((l) => l(event));
-  }
-
   private listen<K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions): void {
     this.element.addEventListener(type, fn as EventListener, opts);
-    this.cleanup.push(() => this.element.removeEventListener(type, fn as EventListener, opts));
+    this.onDispose(() => this.element.removeEventListener(type, fn as EventListener, opts));
   }
 }

@@ -1,6 +1,7 @@
 import { Matrix4, Quaternion, Ray, Vector3 } from 'three';
 import type { Camera, Object3D, WebXRManager, XRTargetRaySpace, XRGripSpace } from 'three';
-import type { Pointer, PointerEvent3D, PointerEventType, PointerListener } from './pointer';
+import type { Pointer, PointerEventType } from './pointer';
+import { PointerEmitter } from './pointer-emitter';
 
 const _head = new Vector3();
 const _up = new Vector3();
@@ -15,7 +16,7 @@ export const STICK_DEADZONE = 0.15;
  * grip = squeeze; the carried image floats above the grip, turned towards the head. The gamepad (thumbstick) is
  * exposed for locomotion and for scaling a held panel. Until the controller is connected the pointer is inactive.
  */
-export class XRControllerPointer implements Pointer {
+export class XRControllerPointer extends PointerEmitter implements Pointer {
   readonly kind = 'xr' as const;
   readonly ray = new Ray();
   readonly targetRay: XRTargetRaySpace;
@@ -26,8 +27,6 @@ export class XRControllerPointer implements Pointer {
   /** select / squeeze currently held (tests and locomotion read these) */
   selecting = false;
   squeezing = false;
-  private readonly listeners = new Set<PointerListener>();
-  private readonly cleanup: (() => void)[] = [];
 
   constructor(
     readonly id: string,
@@ -35,6 +34,7 @@ export class XRControllerPointer implements Pointer {
     index: number,
     private readonly camera: Camera,
   ) {
+    super();
     this.targetRay = xr.getController(index);
     this.grip = xr.getControllerGrip(index);
     this.on(this.targetRay, 'connected', (e) => this.onConnected(e.data as XRInputSource));
@@ -84,16 +84,6 @@ export class XRControllerPointer implements Pointer {
     return null;
   }
 
-  addListener(listener: PointerListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  dispose(): void {
-    this.cleanup.forEach((f) => f());
-    this.listeners.clear();
-  }
-
   private onConnected(source: XRInputSource): void {
     this.connected = true;
     this.handedness = source.handedness;
@@ -112,16 +102,12 @@ export class XRControllerPointer implements Pointer {
     this.emit({ type, pointer: this });
   }
 
-  private emit(event: PointerEvent3D): void {
-    this.listeners.forEach((l) => l(event));
-  }
-
   private on(target: Object3D, type: string, fn: (e: { data?: unknown }) => void): void {
     const t = target as unknown as {
       addEventListener(type: string, fn: (e: { data?: unknown }) => void): void;
       removeEventListener(type: string, fn: (e: { data?: unknown }) => void): void;
     };
     t.addEventListener(type, fn);
-    this.cleanup.push(() => t.removeEventListener(type, fn));
+    this.onDispose(() => t.removeEventListener(type, fn));
   }
 }
