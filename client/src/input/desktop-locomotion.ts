@@ -65,13 +65,12 @@ export function createDesktopLocomotion(camera: PerspectiveCamera, element: HTML
   };
   const onContextMenu = (e: Event) => e.preventDefault();
   const onBlur = () => down.clear();
-  window.addEventListener('keydown', onKeyDown);
-  window.addEventListener('keyup', onKeyUp);
-  window.addEventListener('blur', onBlur);
-  document.addEventListener('mousemove', onMouseMove);
-  element.addEventListener('mousedown', onMouseDown);
-  window.addEventListener('mouseup', onMouseUp);
-  element.addEventListener('contextmenu', onContextMenu);
+  const listeners: [EventTarget, string, (e: never) => void][] = [
+    [window, 'keydown', onKeyDown], [window, 'keyup', onKeyUp], [window, 'blur', onBlur],
+    [document, 'mousemove', onMouseMove], [element, 'mousedown', onMouseDown], [window, 'mouseup', onMouseUp],
+    [element, 'contextmenu', onContextMenu],
+  ];
+  for (const [target, type, fn] of listeners) target.addEventListener(type, fn as EventListener);
 
   const applyRotation = () => {
     _euler.set(pitch, yaw, 0, 'YXZ');
@@ -124,13 +123,7 @@ export function createDesktopLocomotion(camera: PerspectiveCamera, element: HTML
       flight = { from: camera.position.clone(), to: position.clone(), yaw0: yaw, pitch0: pitch, yaw1, pitch1, t: 0 };
     },
     dispose() {
-      window.removeEventListener('keydown', onKeyDown);
-      window.removeEventListener('keyup', onKeyUp);
-      window.removeEventListener('blur', onBlur);
-      document.removeEventListener('mousemove', onMouseMove);
-      element.removeEventListener('mousedown', onMouseDown);
-      window.removeEventListener('mouseup', onMouseUp);
-      element.removeEventListener('contextmenu', onContextMenu);
+      for (const [target, type, fn] of listeners) target.removeEventListener(type, fn as EventListener);
     },
   };
 }
