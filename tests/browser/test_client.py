@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from client_actions import pick_and_drop
 from conftest import open_client
 
 pytestmark = pytest.mark.browser
@@ -56,22 +57,9 @@ def test_draw_calls_within_budget(client):
     screenshot_stats(client.page, "layer3")
 
 
-def _click(page, at):
-    assert at and at["visible"], at
-    page.mouse.move(at["x"], at["y"])
-    page.wait_for_timeout(200)
-    page.mouse.click(at["x"], at["y"])
-
-
 def test_pick_dataset_image_and_drop_on_input(client):
-    before = client.lw("L.networks.n0")
     conv1 = client.lw("L.networks.n0.checksum('conv1')")
-    _click(client.page, client.lw("L.datasetItemScreen(2)"))  # item 2 is a triangle; the start input is a circle
-    assert client.lw("L.carrying") == "triangle"
-    _click(client.page, client.lw("L.stationScreen('n0')"))
-    client.page.wait_for_function(f"window.__layerwalk.networks.n0.version > {before['version']}", timeout=30_000)
-    client.page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
-    after = client.lw("L.networks.n0")
+    before, after = pick_and_drop(client, 2, "triangle")  # item 2 is a triangle; the start input is a circle
     assert after["classificationText"] != before["classificationText"]
     assert after["classificationText"].startswith("triangle")
     assert client.lw("L.networks.n0.checksum('conv1')") != conv1

@@ -11,6 +11,7 @@ import urllib.request
 import pytest
 from PIL import Image
 
+from client_actions import click_at, pick_and_drop
 from conftest import open_client
 from test_client import _drop_file, screenshot_stats
 
@@ -33,15 +34,6 @@ def demo(browser, real_demo):
 def wait_camera_still(page, timeout=30_000) -> None:
     """Wait until a fly-to is over (frames are slow in software GL while the server computes)."""
     page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=timeout)
-
-
-def _click(page, at):
-    """Click a screen point; mouse look (pointer lock) off first, so moving the mouse cannot turn the camera."""
-    page.evaluate("document.exitPointerLock()")
-    assert at and at["visible"], at
-    page.mouse.move(at["x"], at["y"])
-    page.wait_for_timeout(200)
-    page.mouse.click(at["x"], at["y"])
 
 
 def first_layer(client) -> str:
@@ -79,15 +71,9 @@ def test_demo_pick_dataset_image_and_drop_on_input(demo, real_demo):
     demo.page.wait_for_function(f"window.__layerwalk.networks.n0.version > {version}", timeout=30_000)
     demo.page.wait_for_function("window.__layerwalk.pendingTasks === 0 && "
                                 "window.__layerwalk.networks.n0.classificationText.includes('cat')", timeout=60_000)
-    before = demo.lw("L.networks.n0")
     lid = first_layer(demo)
     texture = demo.lw(f"L.networks.n0.checksum({json.dumps(lid)})")
-    _click(demo.page, demo.lw("L.datasetItemScreen(1)"))  # coffee
-    assert demo.lw("L.carrying") == "coffee"
-    _click(demo.page, demo.lw("L.stationScreen('n0')"))
-    demo.page.wait_for_function(f"window.__layerwalk.networks.n0.version > {before['version']}", timeout=30_000)
-    demo.page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
-    after = demo.lw("L.networks.n0")
+    before, after = pick_and_drop(demo, 1, "coffee")
     assert after["classificationText"] != before["classificationText"]
     assert "espresso" in after["classificationText"] or "cup" in after["classificationText"]
     assert demo.lw(f"L.networks.n0.checksum({json.dumps(lid)})") != texture
@@ -151,12 +137,12 @@ def test_demo_featurevis_panel_pick_and_drop(demo, real_demo):
     assert demo.lw(f"L.flyToFeatureVis({json.dumps(lid)})")
     wait_camera_still(demo.page)
     screenshot_stats(demo.page, "real-demo-featurevis")
-    _click(demo.page, demo.lw(f"L.featureVisScreen({json.dumps(lid)}, 2)"))
+    click_at(demo.page, demo.lw(f"L.featureVisScreen({json.dumps(lid)}, 2)"))
     assert demo.lw("L.carrying") == f"{lid} #2"
     version = demo.lw("L.networks.n0.version")
     demo.lw("L.flyToStation()")
     wait_camera_still(demo.page)
-    _click(demo.page, demo.lw("L.stationScreen('n0')"))
+    click_at(demo.page, demo.lw("L.stationScreen('n0')"))
     demo.page.wait_for_function(f"window.__layerwalk.networks.n0.version > {version}", timeout=30_000)
     source = json.loads(urllib.request.urlopen(real_demo.url + "api/networks", timeout=30).read())[0]
     assert demo.errors == []
