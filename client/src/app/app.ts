@@ -13,7 +13,6 @@ import { CARD_SIZE } from '../scene/info-card';
 import { LABEL_SIZE } from '../scene/edge-labels';
 import { createNetworkView, stationSpot } from '../scene/network-view';
 import type { NetworkView } from '../scene/network-view';
-import type { LayerPanel } from '../scene/layer-panel';
 import { QuadAtlas } from '../scene/quad-atlas';
 import { createWorld } from '../scene/world';
 import { createBanner } from '../ui/banner';
@@ -30,6 +29,8 @@ import { installDebugApi } from './debug-api';
 import { FrameScheduler } from './frame-scheduler';
 import { RenderGate } from './render-gate';
 import { makeCardsInteractive, makePanelInteractive } from './layer-interaction';
+import { createLayerFlight } from './layer-flight';
+import type { LayerFlight } from './layer-flight';
 import { loadWeightHistograms, refreshNetwork } from './network-state';
 
 const _look = new Vector3();
@@ -54,6 +55,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     tooltip: createTooltip(overlay), magnifier: createMagnifier(overlay),
     metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
     refresh: (nid, t0) => refreshNetwork(ctx, nid, t0),
+    flyToLayer: (query) => flight.flyTo(query),
     reportError: (err) => {
       console.warn(err);
       toast(err instanceof ApiError ? err.message : `Error: ${err instanceof Error ? err.message : String(err)}`, 'error');
@@ -61,7 +63,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   };
   world.scene.add(ctx.cardAtlas.object, ctx.labelAtlas.object, ctx.carried.object);
   createHelpOverlay(overlay);
-  const search = createFlyToSearch(overlay, (q) => flyToLayer(ctx, q));
+  const flight = createLayerFlight(ctx);
+  const search = createFlyToSearch(overlay, ctx.flyToLayer);
   const debug = installDebugApi(ctx, banner);
   interaction.onEmptySelect = (p) => {
     if (p === pointer && !ctx.carry) world.renderer.domElement.requestPointerLock?.()?.catch?.(() => {});
@@ -76,7 +79,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   enableFileDrop(ctx);
   const vr = createVrMode(ctx, overlay);
   Object.assign(debug, { vr: vr.debug });
-  startRenderLoop(ctx, vr);
+  startRenderLoop(ctx, vr, flight);
 
   const boot = async () => {
     // ?empty=1: the same renderer, floor and overlays without any network (the benchmark's baseline)
@@ -183,43 +186,7 @@ function placeStartCamera(ctx: AppContext, view: NetworkView): void {
   ctx.locomotion.syncFromCamera();
 }
 
-/** Fly the camera in front of the first layer whose name or id matches (exact, then prefix, then substring). */
-export function flyToLayer(ctx: AppContext, query: string): boolean {
-  const q = query.toLowerCase();
-  if (!q) return false;
-  const all = [...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => ({ v, p })));
-  const match =
-    all.find(({ p }) => p.node.name.toLowerCase() === q || p.node.id.toLowerCase() === q) ??
-    all.find(({ p }) => p.node.name.toLowerCase().startsWith(q)) ??
-    all.find(({ p }) => p.node.name.toLowerCase().includes(q));
-  if (!match) return false;
-  const mesh = match.p.object;
-  mesh.getWorldPosition(_look);
-  // far enough back that the whole panel (and its card below) fits the view
-  const cam = ctx.world.camera;
-  const tanHalf = Math.tan(((cam.fov / 2) * Math.PI) / 180);
-  const fit = Math.max((mesh.scale.y + 0.5) / (2 * tanHalf), mesh.scale.x / (2 * tanHalf * cam.aspect));
-  // panels stand one behind another on the conveyor: stop short of the next panel in front of this one
-  const back = Math.max(0.8, Math.min(fit * 1.1, clearanceInFront(match.v, match.p) - 0.3));
-  const eyeY = Math.max(1.2, _look.y);
-  _eye.set(_look.x, eyeY, _look.z + back);
-  ctx.locomotion.flyTo(_eye, _look.setY(_look.y - 0.25));
-  return true;
-}
-
-/** Free distance in front (+z) of a panel before another panel of the same network blocks the view. */
-function clearanceInFront(view: NetworkView, panel: LayerPanel): number {
-  const a = panel.object;
-  let free = Infinity;
-  for (const other of view.panels.values()) {
-    const b = other.object;
-    if (b === a || b.position.z <= a.position.z) continue;
-    if (Math.abs(b.position.x - a.position.x) < (a.scale.x + b.scale.x) / 2) free = Math.min(free, b.position.z - a.position.z);
-  }
-  return free;
-}
-
-function startRenderLoop(ctx: AppContext, vr: VrMode): void {
+function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight): void {
   const timer = new Timer();
   const { renderer, scene, camera } = ctx.world;
   const t = ctx.metrics.phases;
@@ -231,6 +198,7 @@ function startRenderLoop(ctx: AppContext, vr: VrMode): void {
     let t0 = performance.now();
     if (vr.presenting) vr.update(dt);
     else ctx.locomotion.update(dt);
+    flight.update(vr.presenting);
     camera.updateMatrixWorld();
     ctx.interaction.update();
     ctx.carried.update(ctx.pointer);

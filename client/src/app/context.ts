@@ -54,5 +54,7 @@ export interface AppContext {
   metrics: Metrics;
   /** reload a network's activations, classification and input image (after a drop or an input event) */
   refresh(nid: string, t0?: number): Promise<void>;
+  /** fly the camera to the first layer whose name or id matches the query; false if none does */
+  flyToLayer(query: string): boolean;
   reportError(err: unknown): void;
 }

@@ -1,11 +1,12 @@
-import { Mesh, Object3D, Vector3 } from 'three';
+import { Mesh, Object3D, Raycaster, Vector3 } from 'three';
 import type { AppContext } from './context';
-import { flyToLayer, flyToStation } from './app';
+import { flyToStation } from './app';
 import { uploadFile } from './carry-interaction';
 import { featureVisPanel, flyToFeatureVis, startFeatureVis } from './featurevis';
 import type { FeatureVisRequest } from '../api/types';
 
 const _v = new Vector3();
+const CORNERS = [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]];
 
 export interface DebugFlags {
   sceneReady: boolean;
@@ -92,7 +93,22 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       view.station.object.updateMatrixWorld();
       return project(ctx, view.station.object.localToWorld(_v));
     },
-    flyToLayer: (name: string) => flyToLayer(ctx, name),
+    flyToLayer: (name: string) => ctx.flyToLayer(name),
+    /** screen box of a layer's panel (CSS pixels), the canvas' box, and the first other thing in the way */
+    panelScreenBox(lid: string, nid = 'n0') {
+      const mesh = ctx.views.get(nid)?.panels.get(lid)?.object;
+      if (!mesh) return null;
+      mesh.updateMatrixWorld();
+      const corners = CORNERS.map(([x, y]) => project(ctx, mesh.localToWorld(_v.set(x, y, 0))));
+      const rect = ctx.world.renderer.domElement.getBoundingClientRect();
+      return {
+        left: Math.min(...corners.map((c) => c.x)), right: Math.max(...corners.map((c) => c.x)),
+        top: Math.min(...corners.map((c) => c.y)), bottom: Math.max(...corners.map((c) => c.y)),
+        inFront: corners.every((c) => c.inFront),
+        viewport: { left: rect.left, top: rect.top, right: rect.right, bottom: rect.bottom },
+        blockedBy: inTheWay(ctx, mesh),
+      };
+    },
     /** start feature visualization of a layer like the card button does; resolves with the result's channels */
     async startFeatureVis(lid: string, request: Partial<FeatureVisRequest> = {}, nid = 'n0') {
       const view = ctx.views.get(nid);
@@ -134,7 +150,25 @@ function project(ctx: AppContext, p: Vector3) {
   const rect = el.getBoundingClientRect();
   const x = rect.left + ((p.x + 1) / 2) * rect.width;
   const y = rect.top + ((1 - p.y) / 2) * rect.height;
-  return { x, y, visible: inFront && x >= rect.left && x <= rect.right && y >= rect.top && y <= rect.bottom };
+  return { x, y, inFront, visible: inFront && x >= rect.left && x <= rect.right && y >= rect.top && y <= rect.bottom };
+}
+
+/** Name of the first visible layer panel or input canvas that hides a part of the mesh from the camera, or null. */
+function inTheWay(ctx: AppContext, mesh: Mesh): string | null {
+  const solids: Object3D[] = [];
+  ctx.world.scene.traverseVisible((o) => {
+    if (o !== mesh && (o.name.startsWith('layer:') || o.name === 'input-station')) solids.push(o);
+  });
+  const eye = ctx.world.camera.getWorldPosition(new Vector3());
+  const raycaster = new Raycaster();
+  for (const [x, y] of [[0, 0], ...CORNERS.map(([cx, cy]) => [cx * 0.95, cy * 0.95])]) {
+    const point = mesh.localToWorld(new Vector3(x, y, 0));
+    const distance = point.distanceTo(eye);
+    raycaster.set(eye, point.sub(eye).normalize());
+    const hit = raycaster.intersectObjects(solids, false)[0];
+    if (hit && hit.distance < distance - 1e-3) return hit.object.name;
+  }
+  return null;
 }
 
 function checksum(data: Uint8Array | undefined): number | null {

@@ -1,0 +1,117 @@
+import { Box3, Vector3 } from 'three';
+import type { Object3D } from 'three';
+import { blocksView, fitDistance } from '../graph/view-fit';
+import type { LayerPanel } from '../scene/layer-panel';
+import type { NetworkView } from '../scene/network-view';
+import type { AppContext } from './context';
+
+/** a standing viewer's eye height: lower layers are looked at from here, a little from above */
+const EYE_HEIGHT = 1.2;
+/** the framed layer fills at most this share of the view's height or width */
+const MARGIN = 0.9;
+/** metres the camera must leave the fly-to spot before the panels hidden for the view come back */
+const MOVED_AWAY = 0.3;
+
+export interface LayerFlight {
+  /** Fly to the first layer whose name or id matches (exact, then prefix, then substring); false if none does. */
+  flyTo(query: string): boolean;
+  /** Once per frame: shows the hidden panels again once the camera left the spot, or in VR. */
+  update(presenting: boolean): void;
+}
+
+interface Hidden {
+  view: NetworkView;
+  object: Object3D;
+  /** the layer whose card is hidden with its panel */
+  lid: string | null;
+}
+
+/**
+ * Fly-to for layers: the camera stops where the whole panel and its card fit the field of view. Layers stand one
+ * behind another on the conveyor, so from there the panels in front usually stand in the way: they are hidden
+ * while the camera stays at that spot.
+ */
+export function createLayerFlight(ctx: AppContext): LayerFlight {
+  const cam = ctx.world.camera;
+  let eye: Vector3 | null = null;
+  let hidden: Hidden[] = [];
+
+  const show = (on: boolean) => {
+    for (const h of hidden) {
+      h.object.visible = on;
+      const slot = h.lid ? h.view.cards.get(h.lid)?.slot : undefined;
+      if (!slot) continue;
+      slot.visible = on;
+      if (on) h.view.placeCard(h.lid!);
+      else ctx.cardAtlas.place(slot);
+    }
+    ctx.interaction.invalidate();
+  };
+  const release = () => {
+    show(true);
+    hidden = [];
+    eye = null;
+  };
+
+  return {
+    flyTo(query) {
+      const match = findLayer(ctx, query);
+      if (!match) return false;
+      release();
+      const box = layerBox(match.view, match.panel);
+      const target = box.getCenter(new Vector3());
+      eye = viewpoint(box, target, cam.fov, cam.aspect);
+      hidden = inTheWay(match.view, match.panel, eye, box);
+      show(false);
+      ctx.locomotion.flyTo(eye, target);
+      return true;
+    },
+    update(presenting) {
+      if (eye && (presenting || (!ctx.locomotion.flying && cam.position.distanceToSquared(eye) > MOVED_AWAY ** 2))) release();
+    },
+  };
+}
+
+function findLayer(ctx: AppContext, query: string): { view: NetworkView; panel: LayerPanel } | null {
+  const q = query.toLowerCase();
+  if (!q) return null;
+  const all = [...ctx.views.values()].flatMap((view) => [...view.panels.values()].map((panel) => ({ view, panel })));
+  const name = ({ panel }: { panel: LayerPanel }) => panel.node.name.toLowerCase();
+  return all.find((m) => name(m) === q || m.panel.node.id.toLowerCase() === q) ??
+    all.find((m) => name(m).startsWith(q)) ?? all.find((m) => name(m).includes(q)) ?? null;
+}
+
+/** World box of a layer's panel and its info card (under the panel, tilted towards the viewer). */
+function layerBox(view: NetworkView, panel: LayerPanel): Box3 {
+  const box = new Box3().setFromObject(panel.object);
+  const slot = view.cards.get(panel.node.id)?.slot;
+  if (slot) {
+    const corner = new Vector3();
+    for (const [x, y] of [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]) {
+      box.expandByPoint(corner.set(x * slot.width, y * slot.height, 0).applyMatrix4(slot.matrix));
+    }
+  }
+  return box;
+}
+
+/** Where the camera sees the whole box: straight on, or from eye height looking down at low layers. */
+function viewpoint(box: Box3, target: Vector3, fov: number, aspect: number): Vector3 {
+  const tanV = Math.tan(((fov / 2) * Math.PI) / 180) * MARGIN;
+  const tanH = tanV * aspect;
+  const corners = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => new Vector3(
+    i & 1 ? box.max.x : box.min.x, i & 2 ? box.max.y : box.min.y, i & 4 ? box.max.z : box.min.z));
+  const straight = fitDistance(corners, target, 0, tanV, tanH);
+  const elevation = target.y < EYE_HEIGHT ? Math.atan2(EYE_HEIGHT - target.y, straight) : 0;
+  const d = Math.max(0.8, fitDistance(corners, target, elevation, tanV, tanH));
+  return new Vector3(target.x, target.y + d * Math.sin(elevation), target.z + d * Math.cos(elevation));
+}
+
+/** The other panels of the network (with their cards) and its input canvas that stand between the eye and the layer. */
+function inTheWay(view: NetworkView, panel: LayerPanel, eye: Vector3, box: Box3): Hidden[] {
+  const found: Hidden[] = [];
+  for (const [lid, p] of view.panels) {
+    if (p !== panel && blocksView(eye, box, layerBox(view, p))) found.push({ view, object: p.object, lid });
+  }
+  if (blocksView(eye, box, new Box3().setFromObject(view.station.object))) found.push({ view, object: view.station.object, lid: null });
+  return found;
+}
