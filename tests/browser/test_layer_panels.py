@@ -1,10 +1,13 @@
-"""Layer panels in headless Chromium against the fake API: fly-to frames the whole panel with nothing in the way."""
+"""Layer panels in headless Chromium against the fake API: a dragged panel takes its floor edges and their labels
+along and reset puts everything back; fly-to frames the whole panel with nothing in the way."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+
+from client_actions import click_at, drag
 
 pytestmark = pytest.mark.browser
 
@@ -13,6 +16,47 @@ def fly_to(client, lid: str) -> None:
     assert client.lw(f"L.flyToLayer({json.dumps(lid)})")
     client.page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=30_000)
     client.page.wait_for_timeout(300)
+
+
+def panel_screen(client, lid: str):
+    return client.lw(f"L.screenOf(L.scene.getObjectByName({json.dumps('layer:' + lid)}))")
+
+
+def edge_end_at(edge: dict, lid: str) -> list[float]:
+    return edge["start"] if edge["from"] == lid else edge["end"]
+
+
+def edge_far_end(edge: dict, lid: str) -> list[float]:
+    return edge["end"] if edge["from"] == lid else edge["start"]
+
+
+def test_dragged_panel_takes_its_edges_along_and_reset_puts_them_back(client):
+    lid = "layer1.0.downsample"  # in a side lane: both its edges switch lanes (bent routes)
+    fly_to(client, lid)
+    home = client.lw(f"L.edgesAt({json.dumps(lid)})")
+    assert len(home["edges"]) == 2
+    for e in home["edges"]:
+        assert edge_end_at(e, lid) == pytest.approx([home["panel"][0], home["panel"][2]], abs=1e-3)
+
+    drag(client.page, panel_screen(client, lid), 220, 0)
+    moved = client.lw(f"L.edgesAt({json.dumps(lid)})")
+    dx, dz = moved["panel"][0] - home["panel"][0], moved["panel"][2] - home["panel"][2]
+    assert abs(dx) > 0.3, moved
+    for before, after in zip(home["edges"], moved["edges"]):
+        assert edge_end_at(after, lid) == pytest.approx([moved["panel"][0], moved["panel"][2]], abs=1e-3)
+        assert edge_far_end(after, lid) == pytest.approx(edge_far_end(before, lid), abs=1e-5)
+        # the label rides on the edge's midpoint, which moves half as far as the panel end
+        assert after["label"] == pytest.approx([before["label"][0] + dx / 2, before["label"][1] + dz / 2], abs=1e-3)
+    assert client.errors == []
+
+    click_at(client.page, client.lw(f"L.cardButtonScreen({json.dumps(lid)}, 'reset')"))
+    client.page.wait_for_timeout(300)
+    back = client.lw(f"L.edgesAt({json.dumps(lid)})")
+    assert back["panel"] == pytest.approx(home["panel"], abs=1e-6)
+    for before, after in zip(home["edges"], back["edges"]):
+        assert after["start"] == pytest.approx(before["start"], abs=1e-5)
+        assert after["end"] == pytest.approx(before["end"], abs=1e-5)
+        assert after["label"] == pytest.approx(before["label"], abs=1e-5)
 
 
 def visible_panels(client) -> int:

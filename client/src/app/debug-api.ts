@@ -4,6 +4,8 @@ import { flyToStation } from './app';
 import { uploadFile } from './carry-interaction';
 import { featureVisPanel, flyToFeatureVis, startFeatureVis } from './featurevis';
 import type { FeatureVisRequest } from '../api/types';
+import { cardButtonPoint } from '../scene/info-card';
+import type { CardButton } from '../scene/info-card';
 
 const _v = new Vector3();
 const CORNERS = [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]];
@@ -108,6 +110,29 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
         viewport: { left: rect.left, top: rect.top, right: rect.right, bottom: rect.bottom },
         blockedBy: inTheWay(ctx, mesh),
       };
+    },
+    /** the edges at a layer: their floor end points and label centres (world [x, z]), and the panel's position */
+    edgesAt(lid: string, nid = 'n0') {
+      const view = ctx.views.get(nid);
+      const panel = view?.panels.get(lid);
+      if (!view || !panel) return null;
+      view.object.updateMatrixWorld();
+      const world = ([x, z]: number[]) => {
+        view.object.localToWorld(_v.set(x, 0, z));
+        return [_v.x, _v.z];
+      };
+      const edges = view.graph.layout.edges.flatMap((e, k) => {
+        if (e.from !== lid && e.to !== lid) return [];
+        const [start, end] = view.edges.ends(k);
+        const m = view.edgeLabels.slots[k]?.matrix.elements;
+        return [{ from: e.from, to: e.to, start: world(start), end: world(end), label: m ? [m[12], m[14]] : null }];
+      });
+      return { panel: panel.object.getWorldPosition(_v).toArray(), edges };
+    },
+    /** screen position of a button on a layer's info card */
+    cardButtonScreen(lid: string, button: CardButton, nid = 'n0') {
+      const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
+      return slot ? project(ctx, cardButtonPoint(slot, button, _v)) : null;
     },
     /** start feature visualization of a layer like the card button does; resolves with the result's channels */
     async startFeatureVis(lid: string, request: Partial<FeatureVisRequest> = {}, nid = 'n0') {

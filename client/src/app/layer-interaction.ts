@@ -47,8 +47,9 @@ export function makePanelInteractive(ctx: AppContext, view: NetworkView, panel: 
       _target.copy(pointer.ray.direction).multiplyScalar(distance).add(pointer.ray.origin).add(offset);
       _target.y = Math.max(mesh.scale.y / 2, _target.y);
       mesh.parent!.worldToLocal(_target);
+      if (_target.equals(mesh.position)) return; // called every frame of a drag, also while the pointer rests
       mesh.position.copy(_target);
-      view.placeCard(panel.node.id);
+      view.panelMoved(panel.node.id);
       ctx.interaction.invalidate();
     },
     scale(factor) {
@@ -106,7 +107,7 @@ export function makeCardsInteractive(ctx: AppContext, owners: Map<number, { view
 function cardAction(ctx: AppContext, view: NetworkView, lid: string, button: CardButton): void {
   if (button === 'reset') {
     view.panels.get(lid)?.resetTransform();
-    view.placeCard(lid);
+    view.panelMoved(lid);
     ctx.interaction.invalidate();
   } else if (button === 'export') {
     const a = document.createElement('a');

@@ -35,3 +35,15 @@ export function pointAlong(points: readonly Point2[], fraction: number): { at: P
   }
   return { at: points[0] ?? [0, 0], dir: [0, -1] };
 }
+
+/** For each point, how far along the polyline it lies, as a fraction of the whole length (0 at the start, 1 at the end). */
+export function lengthFractions(points: readonly Point2[]): Float32Array {
+  const out = new Float32Array(points.length);
+  let total = 0;
+  for (let i = 1; i < points.length; i++) {
+    total += Math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1]);
+    out[i] = total;
+  }
+  for (let i = 0; i < out.length; i++) out[i] = total > 0 ? out[i] / total : i / Math.max(1, out.length - 1);
+  return out;
+}

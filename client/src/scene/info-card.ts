@@ -1,4 +1,6 @@
+import type { Vector3 } from 'three';
 import type { GraphNode, Prediction } from '../api/types';
+import type { AtlasSlot } from './quad-atlas';
 import { COLORS, FONT, MONO, drawHistogram, fitText, formatCount, formatShape, formatValue, roundRect } from './text';
 
 /** Everything an info card shows; the card is repainted from this whenever it changes. */
@@ -35,6 +37,14 @@ export function cardButtonAt(x: number, y: number): CardButton | null {
   if (y < BUTTON_Y || y > BUTTON_Y + BUTTON_H) return null;
   for (const [i, b] of BUTTONS.entries()) if (x >= b.x && x <= b.x + BUTTON_W[i]) return b.id;
   return null;
+}
+
+/** World point of a button's centre on a card drawn in an atlas slot (tests aim and click there). */
+export function cardButtonPoint(slot: AtlasSlot, button: CardButton, out: Vector3): Vector3 {
+  const i = BUTTONS.findIndex((b) => b.id === button);
+  const x = (BUTTONS[i].x + BUTTON_W[i] / 2) / CARD_SIZE.width;
+  const y = (BUTTON_Y + BUTTON_H / 2) / CARD_SIZE.height;
+  return out.set((x - 0.5) * slot.width, (0.5 - y) * slot.height, 0).applyMatrix4(slot.matrix);
 }
 
 export function paintInfoCard(ctx: CanvasRenderingContext2D, w: number, h: number, s: InfoCardState): void {

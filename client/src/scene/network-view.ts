@@ -1,8 +1,10 @@
-import { Group, Matrix4, Mesh, Quaternion, ShaderMaterial, Vector3 } from 'three';
+import { Group, Matrix4, Mesh, Quaternion, ShaderMaterial, Vector2, Vector3 } from 'three';
 import type { GraphNode, Histogram, LayerActivation, NetworkGraph, NetworkInfo, Prediction } from '../api/types';
 import { levelHistogram } from '../graph/histogram';
 import { createEdgeLines } from './edge-lines';
-import { addEdgeLabels } from './edge-labels';
+import type { EdgeLines } from './edge-lines';
+import { createEdgeLabels } from './edge-labels';
+import type { EdgeLabels } from './edge-labels';
 import { CARD_WORLD, paintInfoCard } from './info-card';
 import type { CardButton, InfoCardState } from './info-card';
 import { STATION_WORLD, createInputStation } from './input-station';
@@ -24,6 +26,8 @@ export interface NetworkView {
   readonly panels: Map<string, LayerPanel>;
   readonly cards: Map<string, LayerCard>;
   readonly station: InputStation;
+  readonly edges: EdgeLines;
+  readonly edgeLabels: EdgeLabels;
   version: number;
   /** number of layers of the graph that have no panel (must stay 0: no layer is ever left out) */
   readonly missing: string[];
@@ -35,6 +39,8 @@ export interface NetworkView {
   repaintCard(lid: string): void;
   /** re-place a layer's info card after the panel moved or scaled */
   placeCard(lid: string): void;
+  /** a panel moved (drag, reset): its card, its edges and their labels follow it */
+  panelMoved(lid: string): void;
   update(): void;
   dispose(): void;
 }
@@ -72,9 +78,14 @@ export function createNetworkView(
     panels.set(node.id, panel);
     cards.set(node.id, { slot: cardAtlas.allocate(CARD_WORLD.width, CARD_WORLD.height), state: emptyCard(node, node.id === outputId) });
   }
-  const edges = createEdgeLines(graph.layout.edges);
+  // where a panel stands relative to its layout place (the ends of its edges follow it)
+  const shiftOf = (lid: string, out: Vector2) => {
+    const panel = panels.get(lid);
+    return panel ? out.set(panel.object.position.x - panel.home.x, panel.object.position.z - panel.home.z) : out.set(0, 0);
+  };
+  const edges = createEdgeLines(graph.layout.edges, shiftOf);
   object.add(edges.object);
-  addEdgeLabels(labelAtlas, graph.layout.edges, offsetX);
+  const edgeLabels = createEdgeLabels(labelAtlas, graph.layout.edges, offsetX, shiftOf);
   const station = createInputStation(info.name);
   const [ox, oz] = stationSpot(graph);
   station.object.position.set(ox, 0.35 + STATION_WORLD.height / 2, oz);
@@ -82,8 +93,16 @@ export function createNetworkView(
   object.add(station.object);
   object.updateMatrixWorld(true);
 
+  // change a card's state, then repaint it
+  const editCard = (lid: string, edit: (state: InfoCardState) => void) => {
+    const card = cards.get(lid);
+    if (!card) return;
+    edit(card.state);
+    view.repaintCard(lid);
+  };
+
   const view: NetworkView = {
-    info, graph, object, offsetX, panels, cards, station, missing, version: -1,
+    info, graph, object, offsetX, panels, cards, station, edges, edgeLabels, missing, version: -1,
     applyLayer(activation) {
       const panel = panels.get(activation.id);
       const card = cards.get(activation.id);
@@ -106,17 +125,13 @@ export function createNetworkView(
       }
     },
     setWeights(lid, weights) {
-      const card = cards.get(lid);
-      if (!card) return;
-      card.state.weights = weights;
-      card.state.weightsLoading = false;
-      view.repaintCard(lid);
+      editCard(lid, (state) => {
+        state.weights = weights;
+        state.weightsLoading = false;
+      });
     },
     setJob(lid, job) {
-      const card = cards.get(lid);
-      if (!card) return;
-      card.state.job = job;
-      view.repaintCard(lid);
+      editCard(lid, (state) => (state.job = job));
     },
     setCardHover(lid, button) {
       const card = cards.get(lid);
@@ -144,6 +159,11 @@ export function createNetworkView(
       _s.setScalar(userScale);
       card.slot.matrix.copy(_m.compose(_p, _q, _s));
       cardAtlas.place(card.slot);
+    },
+    panelMoved(lid) {
+      view.placeCard(lid);
+      edges.update(lid);
+      edgeLabels.update(lid);
     },
     update() {
       station.update();

@@ -1,6 +1,6 @@
 import { Euler, Object3D, Quaternion, Ray, Vector3 } from 'three';
 import type { AppContext, Carry } from '../app/context';
-import { CARD_SIZE, cardButtonAt } from '../scene/info-card';
+import { cardButtonPoint } from '../scene/info-card';
 import type { CardButton } from '../scene/info-card';
 import { XRControllerPointer } from '../input/xr-controller-pointer';
 import { createControllerTool } from './controller-tool';
@@ -204,14 +204,7 @@ function createDebug(
     /** world point of the centre of a button on a layer's info card */
     cardButtonWorld(nid: string, lid: string, button: CardButton) {
       const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
-      if (!slot) return null;
-      let sx = 0, sy = 0, n = 0;
-      for (let y = 0; y < CARD_SIZE.height; y += 2) for (let x = 0; x < CARD_SIZE.width; x += 2) {
-        if (cardButtonAt(x, y) === button) [sx, sy, n] = [sx + x, sy + y, n + 1];
-      }
-      if (!n) return null;
-      _v.set((sx / n / CARD_SIZE.width - 0.5) * slot.width, (0.5 - sy / n / CARD_SIZE.height) * slot.height, 0);
-      return _v.applyMatrix4(slot.matrix).toArray();
+      return slot ? cardButtonPoint(slot, button, _v).toArray() : null;
     },
     /** world point of the centre of a dataset panel button ('prev' | 'next' | 'noise') */
     datasetButtonWorld(kind: 'prev' | 'next' | 'noise', panel = 0) {
