@@ -81,6 +81,29 @@ def test_control_flow_falls_back_to_the_executed_graph():
     assert torch.allclose(out["output"].sum(1), torch.ones(3))
 
 
+class ScalarGate(nn.Module):
+    """Branches on a scalar computed from an activation (and scales by another): scalars are not layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.fc = nn.Conv2d(3, 4, 3), nn.Conv2d(4, 4, 3), nn.Linear(4, 2)
+
+    def forward(self, x):
+        y = torch.relu(self.a(x))
+        if y.mean() > -1e9:
+            y = self.b(y) / (y.std() + 1)
+        return self.fc(y.mean((2, 3)))
+
+
+@pytest.mark.parametrize("example_batch", [1, 2])
+def test_scalars_computed_for_control_flow_are_not_nodes(example_batch):
+    cm = capture_model(ScalarGate(), torch.zeros(example_batch, 3, 10, 10))
+    assert cm.graph.method == "dynamic"
+    assert all(n.shape != () for n in cm.graph), [(n.id, n.shape) for n in cm.graph]
+    net = layerwalk.Network(ScalarGate(), input_size=(3, 10, 10), mean=(0.5,) * 3, std=(0.25,) * 3)
+    assert set(net.snapshot.activations) >= {"a", "b", "output"}
+
+
 def test_capture_leaves_no_hooks_and_no_function_mode():
     model = Functional(branch_on_value=True)
     cm = capture_model(model, torch.zeros(1, 3, 8, 8))

@@ -133,7 +133,7 @@ class _ExecutionWatcher(TorchFunctionMode):
         if self.leaf_depth:
             return out
         tensors = _tensors(out)
-        if not tensors:
+        if not tensors or tensors[0].dim() == 0:  # a scalar (e.g. for control flow) is not an image activation
             return out
         srcs = self.sources((args, kwargs))
         if not srcs:

@@ -96,8 +96,8 @@ class FxCapture:
                 continue
             elif not srcs:
                 continue  # constants, parameters (get_attr) and anything not computed from the input
-            elif not isinstance(value, torch.Tensor):
-                data_inputs[n.name] = srcs  # sizes, tuples …: pass the data dependency through
+            elif not isinstance(value, torch.Tensor) or value.dim() == 0:
+                data_inputs[n.name] = srcs  # sizes, tuples, scalars …: pass the data dependency through
                 continue
             elif n.op == "call_module":
                 module = modules[n.target]
