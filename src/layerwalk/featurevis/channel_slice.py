@@ -4,8 +4,8 @@ Image ``i`` of a batch maximises channel ``c_i`` of a conv→norm→act layer. C
 image wastes ``C − 1`` of its ``C`` output channels — for a first conv layer that is nearly all of the work, forward
 and backward. Channel ``c`` of a conv depends on filter ``c`` (and its group's input channels) only, a BatchNorm in
 eval mode is a per-channel affine map and the activation is elementwise, so the layer's channel ``c_i`` for image
-``i`` is one grouped convolution over the batch (``groups = N``, one filter per image) followed by per-image
-affine and activation.
+``i`` is one convolution with one filter per image (a grouped conv for 1×1 kernels, a depthwise conv plus a sum
+otherwise) followed by per-image affine and activation.
 
 No library offers this (Lucent and friends optimise one unit at a time through the full layer), hence this module:
 a ``TorchFunctionMode`` that swaps in the sliced computation when the target layer's own weight reaches
@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
+
+from layerwalk.featurevis.fold_batchnorm import batch_norm_affine
 
 
 class SliceTargetChannels(TorchFunctionMode):
@@ -100,12 +102,8 @@ def _batch_norm_one_channel(channels, x, running_mean, running_var, weight=None,
                             momentum=0.1, eps=1e-5):
     if training or running_mean is None:
         raise _NotPerChannel("batch statistics mix the images of a batch")
-    scale = torch.rsqrt(running_var[channels] + eps)
-    if weight is not None:
-        scale = scale * weight[channels]
-    shift = -running_mean[channels] * scale
-    if bias is not None:
-        shift = shift + bias[channels]
+    scale, shift = batch_norm_affine(running_mean, running_var, weight, bias, eps)
+    scale, shift = scale[channels], shift[channels]
     shape = (x.shape[0], 1) + (1,) * (x.dim() - 2)
     return x * scale.view(shape) + shift.view(shape)
 

@@ -49,13 +49,19 @@ def _foldable(bn: nn.Module) -> bool:
     return not bn.training and bn.running_mean is not None and bn.running_var is not None
 
 
+def batch_norm_affine(running_mean, running_var, weight, bias, eps) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eval-mode BatchNorm as ``x·s + t``: s = γ / sqrt(var + ε), t = β − mean·s (per channel)."""
+    scale = torch.rsqrt(running_var + eps)
+    if weight is not None:
+        scale = scale * weight
+    shift = -running_mean * scale
+    if bias is not None:
+        shift = shift + bias
+    return scale, shift
+
+
 def _fold(weight: torch.Tensor, bn: nn.Module) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(w·s, s, t) with s = γ / sqrt(var + ε), t = β − mean·s; a conv bias b becomes b·s + t."""
+    """(w·s, s, t) for the BatchNorm's affine map x·s + t; a conv bias b becomes b·s + t."""
     with torch.no_grad():
-        scale = torch.rsqrt(bn.running_var + bn.eps)
-        if bn.weight is not None:
-            scale = scale * bn.weight
-        shift = -bn.running_mean * scale
-        if bn.bias is not None:
-            shift = shift + bn.bias
+        scale, shift = batch_norm_affine(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
         return (weight * scale.view(-1, *([1] * (weight.dim() - 1)))).detach(), scale.detach(), shift.detach()
