@@ -61,16 +61,26 @@ def _first_tensor_node(arg) -> fx.Node | None:
     return None
 
 
+class TraceMismatch(Exception):
+    """The traced module does not compute what the model computes (or cannot run at all)."""
+
+
 class FxCapture:
-    """The fx path: ``ops`` describes the graph, ``runner(ends)`` builds the recording module."""
+    """The fx path: ``ops`` describes the graph, ``runner(ends)`` builds the recording module.
+
+    The model is traced ONCE: some models cache values computed during a trace on themselves (timm LeViT and
+    EfficientFormer keep attention biases in a per-device dict), so a second trace would pick up Proxies of the
+    first. The traced module is checked against the real model on one random input before it is trusted.
+    """
 
     def __init__(self, model: nn.Module, example: torch.Tensor):
         self.model = model
-        gm = _trace(model)
-        rec = _ValueRecorder(gm)
+        self._gm = _trace(model)
+        _check_same_output(self._gm, model, example)
+        rec = _ValueRecorder(self._gm)
         with torch.no_grad(), FORWARD_LOCK.read():
             rec.run(example)
-        self.op_graph, self._fx_name = self._build_ops(gm, rec)
+        self.op_graph, self._fx_name = self._build_ops(self._gm, rec)
 
     def _build_ops(self, gm: fx.GraphModule, rec: _ValueRecorder) -> tuple[OpGraph, dict[str, str]]:
         modules = dict(self.model.named_modules())
@@ -125,8 +135,8 @@ class FxCapture:
         return OpGraph(ops, "fx", output_id), fx_name
 
     def runner(self, ends: dict[str, str]) -> fx.GraphModule:
-        """A module equivalent to the model that records op ``o``'s value as node ``ends[o]``."""
-        gm = _trace(self.model)
+        """A module equivalent to the model that records op ``o``'s value as node ``ends[o]`` (call once)."""
+        gm = self._gm
         by_name = {n.name: n for n in gm.graph.nodes}
         for op_id, node_id in ends.items():
             n = by_name[self._fx_name[op_id]]
@@ -134,6 +144,30 @@ class FxCapture:
                 gm.graph.call_function(record, (n, node_id))
         gm.recompile()
         return gm
+
+
+def _check_same_output(gm: fx.GraphModule, model: nn.Module, example: torch.Tensor) -> None:
+    """Raise ``TraceMismatch`` unless ``gm`` and ``model`` give the same output on a random input."""
+    x = torch.randn(example.shape, generator=torch.Generator().manual_seed(0)).to(example)
+    with torch.no_grad(), FORWARD_LOCK.read():
+        expected = _first_tensor(model(x))
+        try:
+            got = _first_tensor(gm(x))
+        except Exception as exc:  # noqa: BLE001 - fx's message holds generated code; the type and first line suffice
+            raise TraceMismatch(f"the traced module fails ({type(exc).__name__}: {first_line(exc)})") from None
+    if got.shape != expected.shape or not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
+        raise TraceMismatch("the traced module computes something else than the model (it depends on state or "
+                            "Python values fixed at trace time)")
+
+
+def _first_tensor(output) -> torch.Tensor:
+    return next(t for t in pytree.tree_leaves(output) if isinstance(t, torch.Tensor))
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message: torch.fx appends pages of generated code to its errors."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _arg_value(n, index: int, values: dict):

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from layerwalk.capture._dynamic import DynamicCapture
-from layerwalk.capture._fx import FxCapture
+from layerwalk.capture._fx import FxCapture, first_line
 from layerwalk.capture._recording import Sink, StopForward, recording
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.fold import OUTPUT_ID, fold
@@ -59,15 +59,17 @@ class CapturedModel:
                 return self._fx.op_graph
             except Exception as exc:  # torch.fx cannot trace every model; that is what the dynamic path is for
                 if method == "fx":
-                    raise CaptureError(f"torch.fx cannot trace this model: {exc}") from exc
-                log.info("torch.fx could not trace %s (%s); capturing the executed graph", type(model).__name__, exc)
+                    raise CaptureError(f"torch.fx cannot trace this model: {first_line(exc)}; use the executed "
+                                       "graph (method='dynamic')") from None
+                log.info("torch.fx could not trace %s (%s); capturing the executed graph", type(model).__name__,
+                         first_line(exc))
         try:
             self._dyn = DynamicCapture(model, example)
             return self._dyn.op_graph
         except Exception as exc:
             shape = tuple(example.shape)
             raise CaptureError(
-                f"{type(model).__name__} failed on an example input of shape {shape}: {exc}. "
+                f"{type(model).__name__} failed on an example input of shape {shape}: {first_line(exc)}. "
                 "Check the model's expected input size (CLI: --input-size C,H,W) and number of channels."
             ) from exc
 
