@@ -19,15 +19,10 @@ from torch.utils import _pytree as pytree
 
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
-from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
-                                     module_label)
-from layerwalk.capture.trackers import Marker, Tracker
+from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, is_leaf,
+                                     module_kind, module_label)
 
 OnOp = Callable[[str, torch.Tensor, Callable[[], Op]], None]
-
-
-def _is_leaf(module: nn.Module) -> bool:
-    return isinstance(module, (Tracker, Marker)) or module_kind(module) != "module" or not any(module.children())
 
 
 def _tensors(tree) -> list[torch.Tensor]:
@@ -46,6 +41,7 @@ class _ExecutionWatcher(TorchFunctionMode):
         self.scopes: list[str] = [""]
         self.leaf_depth = 0
         self.handles: list = []
+        self._param_owners: dict[int, str] | None = None
         # Hooks live on the (shared) model; another thread's forward pass must not reach this watcher.
         self.thread = threading.get_ident()
 
@@ -68,6 +64,12 @@ class _ExecutionWatcher(TorchFunctionMode):
         for t in _tensors(output):
             self.producer[id(t)] = (weakref.ref(t), op_id)
 
+    def param_owner(self, p: nn.Parameter) -> str | None:
+        """Path of the module holding parameter ``p`` (looked up once, on first use)."""
+        if self._param_owners is None:
+            self._param_owners = {id(q): name.rpartition(".")[0] for name, q in self.model.named_parameters()}
+        return self._param_owners.get(id(p))
+
     # --- hooks ---------------------------------------------------------------------------------------------------
     def __enter__(self):
         for path, module in self.model.named_modules():
@@ -85,7 +87,7 @@ class _ExecutionWatcher(TorchFunctionMode):
         return super().__exit__(*exc)
 
     def _pre_hook(self, path: str, module: nn.Module):
-        leaf = _is_leaf(module)
+        leaf = is_leaf(module)
 
         def hook(mod, args, kwargs):
             if threading.get_ident() != self.thread:
@@ -100,7 +102,7 @@ class _ExecutionWatcher(TorchFunctionMode):
         return hook
 
     def _post_hook(self, path: str, module: nn.Module):
-        leaf = _is_leaf(module)
+        leaf = is_leaf(module)
 
         def hook(mod, args, kwargs, output):
             if threading.get_ident() != self.thread:
@@ -145,9 +147,11 @@ class _ExecutionWatcher(TorchFunctionMode):
 
         def make() -> Op:
             # Parameters used functionally (ConvNeXt's layer scale) belong to the op that uses them.
-            params = sum(t.numel() for t in _tensors((args, kwargs)) if isinstance(t, nn.Parameter))
+            used = [t for t in _tensors((args, kwargs)) if isinstance(t, nn.Parameter)]
             return Op(op_id, name, kind, tuple(tensors[0].shape[1:]), srcs, function_label(fname, kind),
-                      params=params, weight=layer_weight(kind, args[1] if len(args) > 1 else None))
+                      params=sum(t.numel() for t in used),
+                      module_path=self.param_owner(used[0]) if used else None,  # for its weight histogram
+                      weight=layer_weight(kind, args[1] if len(args) > 1 else None))
         self.on_op(op_id, tensors[0], make)
         self.produced(op_id, out)
         return out

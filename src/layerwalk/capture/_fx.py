@@ -14,14 +14,13 @@ from torch.utils import _pytree as pytree
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._recording import record
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
-from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, module_kind,
-                                     module_label)
-from layerwalk.capture.trackers import Marker, Tracker
+from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, is_leaf,
+                                     module_kind, module_label)
 
 
 class _Tracer(fx.Tracer):
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return isinstance(m, (Tracker, Marker)) or super().is_leaf_module(m, qualname)
+        return is_leaf(m)  # the dynamic path's rule: both methods must agree on which layers exist
 
 
 def _trace(model: nn.Module) -> fx.GraphModule:
@@ -106,24 +105,28 @@ class FxCapture:
                 continue
             elif not srcs:
                 continue  # constants, parameters (get_attr) and anything not computed from the input
-            elif not isinstance(value, torch.Tensor) or value.dim() == 0:
-                data_inputs[n.name] = srcs  # sizes, tuples, scalars …: pass the data dependency through
+            elif _passes_through(n, value, rec.values):
+                data_inputs[n.name] = srcs  # sizes, scalars, picking from a tuple …: pass the data dependency on
                 continue
             elif n.op == "call_module":
                 module = modules[n.target]
                 kind = module_kind(module)
+                value = _first_tensor(value)  # a leaf returning a tuple (nn.MultiheadAttention): its first output
                 op = Op(alloc(n.target), n.target, kind, tuple(value.shape[1:]), srcs, module_label(module, kind),
                         module=module, module_path=n.target, params=count_params(module),
                         weight=layer_weight(kind, getattr(module, "weight", None)))
             else:
+                value = _first_tensor(value)  # torch.split, unbind …: the first piece stands for the op
                 fname = function_name(n.target)
                 kind = function_kind(fname)
                 name = scoped(_scope(n, module_call=False), fname.strip("_"))
                 # Parameters used functionally (ConvNeXt's layer scale) belong to the op that uses them.
-                params = sum(rec.values[a.name].numel() for a in n.all_input_nodes
-                             if a.op == "get_attr" and isinstance(rec.values[a.name], nn.Parameter))
+                used = [a for a in n.all_input_nodes
+                        if a.op == "get_attr" and isinstance(rec.values[a.name], nn.Parameter)]
                 op = Op(alloc(name), name, kind, tuple(value.shape[1:]), srcs, function_label(fname, kind),
-                        params=params, weight=layer_weight(kind, _arg_value(n, 1, rec.values)))
+                        params=sum(rec.values[a.name].numel() for a in used),
+                        module_path=used[0].target.rpartition(".")[0] if used else None,  # its weight histogram
+                        weight=layer_weight(kind, _arg_value(n, 1, rec.values)))
             op.mutated_later = value._version != rec.versions.get(n.name, value._version)
             ops.append(op)
             fx_name[op.id] = n.name
@@ -160,8 +163,19 @@ def _check_same_output(gm: fx.GraphModule, model: nn.Module, example: torch.Tens
                             "Python values fixed at trace time)")
 
 
-def _first_tensor(output) -> torch.Tensor:
-    return next(t for t in pytree.tree_leaves(output) if isinstance(t, torch.Tensor))
+def _first_tensor(output) -> torch.Tensor | None:
+    return next((t for t in pytree.tree_leaves(output) if isinstance(t, torch.Tensor)), None)
+
+
+def _passes_through(n: fx.Node, value, values: dict) -> bool:
+    """Nodes that are no op of the image graph, as in the executed graph: values without a tensor of at least one
+    dimension, and indexing into a tuple/list (plain Python, which the dynamic path never sees)."""
+    first = _first_tensor(value)
+    if first is None or first.dim() == 0:
+        return True
+    source = n.args[0] if n.args else None
+    return (n.op == "call_function" and function_name(n.target) == "getitem" and isinstance(source, fx.Node)
+            and isinstance(values.get(source.name), (tuple, list)))
 
 
 def first_line(exc: BaseException) -> str:

@@ -25,6 +25,8 @@ class Sink:
 
     def put(self, node_id: str, value) -> None:
         if self.wanted is None or node_id in self.wanted:
+            if isinstance(value, (tuple, list)):  # an op returning several tensors is shown by its first
+                value = next((v for v in value if isinstance(v, torch.Tensor)), None)
             if isinstance(value, torch.Tensor):
                 # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
                 self.outputs[node_id] = value.clone() if node_id in self.clone_ids else value

@@ -16,6 +16,7 @@ _MODULE_KINDS: list[tuple[tuple[type, ...], str]] = [
     ((nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd, nn.modules.pooling._AdaptiveAvgPoolNd,
       nn.modules.pooling._AdaptiveMaxPoolNd), "pool"),
     ((nn.Linear, nn.Bilinear), "linear"),
+    ((nn.MultiheadAttention,), "attention"),
     ((nn.Flatten, nn.Unflatten), "flatten"),
     ((nn.modules.dropout._DropoutNd,), "dropout"),
     ((nn.Softmax, nn.LogSoftmax, nn.Softmax2d), "softmax"),
@@ -65,6 +66,21 @@ def module_kind(module: nn.Module) -> str:
     return _MODULE_NAME_KINDS.get(type(module).__name__, "module")
 
 
+def is_leaf(module: nn.Module) -> bool:
+    """Whether capture treats a module call as ONE op. Both methods use this rule, so they agree on the layers.
+
+    torch.nn's own modules are leaves (torch.fx's rule; ``nn.MultiheadAttention`` is one layer), and so are
+    childless subclasses of known layers that hold parameters (timm's weight-standardised convs use theirs through
+    functional code, which would otherwise lose them). Everything else is looked into.
+    """
+    if isinstance(module, (Tracker, Marker)):
+        return True
+    if type(module).__module__.startswith(("torch.nn.", "torch.ao.nn.")):
+        return not isinstance(module, (nn.Sequential, nn.ModuleList, nn.ModuleDict))
+    return (module_kind(module) != "module" and not any(module.children())
+            and any(True for _ in module.parameters(recurse=False)))
+
+
 def function_name(target) -> str:
     """``operator.add`` → ``add``, ``torch.cat`` → ``cat``, ``"flatten"`` (a method name) → ``flatten``."""
     if isinstance(target, str):
@@ -102,6 +118,8 @@ def module_label(module: nn.Module, kind: str) -> str:
         return {"BatchNorm2d": "bn", "BatchNorm1d": "bn", "LayerNorm": "ln", "GroupNorm": "gn"}.get(type(module).__name__, "norm")
     if kind == "act":
         return type(module).__name__.lower()
+    if kind == "attention":
+        return f"attention ×{module.num_heads}"
     if kind in ("tracker",):
         return module.name
     return type(module).__name__.lower()
@@ -117,5 +135,5 @@ def count_params(module: nn.Module | None) -> int:
     return sum(p.numel() for p in module.parameters(recurse=True))
 
 
-__all__ = ["module_kind", "function_kind", "function_name", "module_label", "function_label", "count_params",
+__all__ = ["module_kind", "is_leaf", "function_kind", "function_name", "module_label", "function_label", "count_params",
            "TRANSPARENT_KINDS"]
