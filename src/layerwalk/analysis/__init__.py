@@ -1,0 +1,7 @@
+"""Global analyses of a network (the ConvViz thesis): receptive fields, channel statistics, dead filters, PCA of
+filters, t-SNE of inputs. Every analysis returns plain data (tables) that the HTTP API, the CLI export and the
+Python API share."""
+
+from layerwalk.analysis.receptive_field import AxisField, ReceptiveField, ReceptiveFields, receptive_fields
+
+__all__ = ["receptive_fields", "ReceptiveFields", "ReceptiveField", "AxisField"]
