@@ -2,6 +2,9 @@
 filters, t-SNE of inputs. Every analysis returns plain data (tables) that the HTTP API, the CLI export and the
 Python API share."""
 
+from layerwalk.analysis.channel_stats import ChannelStats, LayerChannelStats, channel_stats
+from layerwalk.analysis.dead_filters import DeadFilters, FilterHealth, dead_filters
 from layerwalk.analysis.receptive_field import AxisField, ReceptiveField, ReceptiveFields, receptive_fields
 
-__all__ = ["receptive_fields", "ReceptiveFields", "ReceptiveField", "AxisField"]
+__all__ = ["receptive_fields", "ReceptiveFields", "ReceptiveField", "AxisField", "channel_stats", "ChannelStats",
+           "LayerChannelStats", "dead_filters", "DeadFilters", "FilterHealth"]
