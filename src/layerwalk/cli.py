@@ -115,6 +115,41 @@ def _run_featurevis(args) -> int:
     return 0
 
 
+# --- analyze -----------------------------------------------------------------------------------------------------
+def _add_analyze(sub) -> None:
+    p = sub.add_parser("analyze", help="receptive fields, channel statistics, dead filters, PCA of filters, t-SNE "
+                                       "of inputs: CSV/JSON tables and PNG plots")
+    p.add_argument("spec", help="model spec (see 'layerwalk graph')")
+    p.add_argument("--dataset", help="dataset spec (needed by stats, dead and tsne)")
+    p.add_argument("--what", default="rf,stats,dead,pca", help="comma list of rf,stats,dead,pca,tsne (default: all but tsne)")
+    p.add_argument("--layers", help="comma list of layer ids (default: every layer; tsne: the last conv)")
+    p.add_argument("-n", type=int, help="random dataset inputs (default 20; tsne 500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--features", choices=["sorted", "gap"], default="sorted", help="t-SNE features")
+    p.add_argument("--perplexity", type=float, default=50.0)
+    p.add_argument("--method", choices=["opentsne", "sklearn"], default="opentsne", help="t-SNE implementation")
+    p.add_argument("--no-plots", action="store_true", help="tables only")
+    p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(run=_run_analyze)
+
+
+def _run_analyze(args) -> int:
+    from layerwalk.analysis.report import write_report
+    from layerwalk.analysis.run import parse_what
+    from layerwalk.engine import Network
+
+    what = parse_what(args.what)
+    net = Network.from_spec(args.spec, weights=args.weights, dataset=args.dataset, device=args.device)
+    layers = [v.strip() for v in args.layers.split(",")] if args.layers else None
+    written = write_report(net, what, args.out, plot=not args.no_plots, n=args.n, layers=layers, seed=args.seed,
+                           features=args.features, perplexity=args.perplexity, method=args.method)
+    for w, files in written.items():
+        print(f"{w}: {files['csv']}, {files['json']}" + (f", {len(files['png'])} PNG" if files["png"] else ""))
+    return 0
+
+
 # --- train / study -----------------------------------------------------------------------------------------------
 def _add_train(sub) -> None:
     from layerwalk.train.presets import PRESETS
@@ -224,7 +259,7 @@ def _run_serve(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwalk", description="Walk through a PyTorch CNN in 3D and in VR.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_graph, _add_featurevis, _add_serve, _add_train, _add_study):
+    for add in (_add_graph, _add_featurevis, _add_analyze, _add_serve, _add_train, _add_study):
         try:
             add(sub)
         except ImportError:  # a part still being built; the others keep working

@@ -15,6 +15,7 @@ from layerwalk.api.errors import install_error_handlers
 from layerwalk.api.featurevis_kind import featurevis_job_kind
 from layerwalk.api.middleware import BodyLimit, TokenAuth
 from layerwalk.api import routes
+from layerwalk.api.routes import analysis as analysis_routes
 from layerwalk.api.state import AppState
 
 
@@ -31,7 +32,8 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     """
     settings = settings or Settings()
     state = AppState(settings, networks, datasets, network_datasets)
-    kinds = {"featurevis": featurevis_job_kind(), **(job_kinds or {})}
+    kinds = {"featurevis": featurevis_job_kind(), analysis_routes.KIND: analysis_routes.analysis_job,
+             **(job_kinds or {})}
     for kind, fn in kinds.items():
         if fn is not None:
             state.jobs.register(kind, fn)
@@ -45,7 +47,8 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
                   summary="Walk through a PyTorch CNN in 3D: graph, layout, activations, jobs, events.")
     app.state.layerwalk = state
     install_error_handlers(app)
-    for module in (routes.networks, routes.inputs, routes.layers, routes.datasets, routes.jobs, routes.events):
+    for module in (routes.networks, routes.inputs, routes.layers, routes.datasets, routes.jobs, routes.events,
+                   analysis_routes):
         app.include_router(module.router)
     _mount_client(app, settings)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)

@@ -1,0 +1,96 @@
+"""Matplotlib pictures of the analysis tables (the PNG export; the data come first, see ``run.py``)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from layerwalk.analysis.channel_stats import ChannelStats
+from layerwalk.analysis.dead_filters import DeadFilters
+from layerwalk.analysis.filter_pca import FilterPCA
+from layerwalk.analysis.input_embedding import InputEmbedding
+from layerwalk.analysis.receptive_field import ReceptiveFields
+
+
+def _figure(width: float = 7, height: float = 4.5):
+    from matplotlib.figure import Figure  # the object API: no global pyplot state, safe in server threads
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    return fig, fig.add_subplot()
+
+
+def png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def receptive_field_plot(rf: ReceptiveFields):
+    fig, ax = _figure(9, 4)
+    spatial = [f for f in rf.fields.values() if f.y is not None and f.y.size is not None]
+    ax.plot([f.y.size for f in spatial], marker=".", label="size (H)")
+    ax.plot([f.y.stride for f in spatial], marker=".", label="stride (H)")
+    bad = [i for i, f in enumerate(spatial) if f.misaligned]
+    ax.scatter(bad, [spatial[i].y.size for i in bad], color="red", zorder=3, label="misaligned paths")
+    ax.axhline(rf.input_size[1], color="grey", linestyle=":", label="input height")
+    ax.set(xlabel="node (graph order)", ylabel="input pixels", title="Receptive field per node")
+    ax.legend()
+    return fig
+
+
+def cumulated_maxima_plot(stats: ChannelStats, node: str):
+    """Maxima stacked input by input, channels ordered by their maximum (the thesis's figure 19)."""
+    layer = stats[node]
+    order = layer.ranking
+    fig, ax = _figure(max(6, len(order) * 0.06), 4)
+    colors = _palette(len(layer.items))
+    bottom = np.zeros(len(order))
+    for row, item in enumerate(layer.items):
+        heights = np.clip(layer.maxima[row, order], 0, None)
+        ax.bar(np.arange(len(order)), heights, bottom=bottom, width=1.0, color=colors[row], linewidth=0)
+        bottom += heights
+    ax.set(xlabel="channel, ordered by maximum activation", ylabel="max activation, stacked over inputs",
+           title=f"{node}: cumulated max activation over {len(layer.items)} inputs")
+    return fig
+
+
+def dead_filters_plot(report: DeadFilters, node: str):
+    rows = report.layers[node]
+    fig, ax = _figure(6, 5)
+    points = ax.scatter([r.energy for r in rows], [r.negative_pct for r in rows],
+                        c=[r.max_activation for r in rows], cmap="YlOrRd", edgecolors="k", linewidths=0.3)
+    for r in rows:
+        if r.dead:
+            ax.annotate(str(r.channel), (r.energy, r.negative_pct), fontsize=7)
+    ax.set(xscale="log", xlabel="filter energy (sum of squared weights)", ylabel="% negative weights",
+           title=f"{node}: {sum(r.dead for r in rows)} of {len(rows)} filters never activate")
+    fig.colorbar(points, ax=ax, label="max activation")
+    return fig
+
+
+def pca_plot(pca: FilterPCA, activation: np.ndarray | None = None):
+    fig, ax = _figure(6, 5)
+    ax.scatter(pca.coords[:, 0], pca.coords[:, 1], c=activation, cmap="YlOrRd" if activation is not None else None,
+               edgecolors="k", linewidths=0.3)
+    for c, (x, y) in enumerate(pca.coords):
+        ax.annotate(str(c), (x, y), fontsize=6)
+    ax.set(xlabel=f"PC1 ({pca.explained[0]:.0%})", ylabel=f"PC2 ({pca.explained[1]:.0%})",
+           title=f"{pca.node}: PCA of the filters")
+    return fig
+
+
+def embedding_plot(emb: InputEmbedding, color_by: str = "dominant"):
+    fig, ax = _figure(6, 5.5)
+    values = emb.dominant if color_by == "dominant" else emb.labels
+    ax.scatter(emb.coords[:, 0], emb.coords[:, 1], c=values % 20, cmap="tab20", s=8, vmin=0, vmax=19)
+    ax.set(xticks=[], yticks=[], title=f"{emb.node}: t-SNE of {len(emb.items)} inputs ({emb.features} features, "
+                                       f"perplexity {emb.perplexity:g}), colour: {color_by}")
+    return fig
+
+
+def _palette(n: int):
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab20"]
+    return [cmap(i % 20) for i in range(n)]
