@@ -7,172 +7,104 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
-import secrets
 import socket
 import sys
 import threading
-import tomllib
 import webbrowser
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from layerwalk.api.config import DEFAULT_PORT, NetworkSpec, Settings, is_loopback, load_settings
 from layerwalk.errors import LayerwalkError, SpecError
 
-__all__ = ["add_serve_arguments", "run_serve", "serve", "show", "stop"]
+__all__ = ["add_serve_arguments", "settings_from_args", "run_serve", "serve", "show", "stop"]
 
-DEFAULT_PORT = 5570
 log = logging.getLogger("layerwalk.server")
 
 
 # --- options -----------------------------------------------------------------------------------------------------
-@dataclass
-class NetworkSpec:
-    model: str
-    weights: str | None = None
-    dataset: str | None = None
-
-
-@dataclass
-class ServeConfig:
-    networks: list[NetworkSpec] = field(default_factory=list)
-    datasets: list[str] = field(default_factory=list)
-    host: str = "127.0.0.1"
-    port: int = DEFAULT_PORT
-    device: str = "auto"
-    detail: str = "layers"
-    auth: bool | None = None  # None: only for non-loopback hosts
-    token: str | None = None
-
-
-class _ModelAction(argparse.Action):
-    def __call__(self, parser, namespace, value, option_string=None):
-        models = list(getattr(namespace, self.dest) or [])
-        models.append(NetworkSpec(value))
-        setattr(namespace, self.dest, models)
-
-
-class _WeightsAction(argparse.Action):
-    def __call__(self, parser, namespace, value, option_string=None):
-        models = getattr(namespace, "models", None)
-        if not models:
-            parser.error("--weights belongs to a --model: write --model SPEC --weights FILE")
-        if models[-1].weights is not None:
-            parser.error(f"--model {models[-1].model} already has --weights; give each --model at most one")
-        models[-1].weights = value
+def _help(name: str) -> str:
+    return Settings.model_fields[name].description or ""
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``layerwalk serve`` options."""
-    parser.add_argument("--model", dest="models", action=_ModelAction, metavar="SPEC",
+    """The ``layerwalk serve`` flags: each sets the ``Settings`` field of its name (they win over the environment
+    ``LAYERWALK_*`` and the ``--config`` TOML file)."""
+    # --model and --weights share one ordered list, so each --weights pairs with the --model before it
+    parser.add_argument("--model", dest="network_args", action="append", type=lambda v: ("model", v), metavar="SPEC",
                         help="model spec (repeatable): demo, covidresnet, coviddensenet, torchvision:NAME, "
                              "file.py:factory, pkg.mod:factory (default: demo)")
-    parser.add_argument("--weights", action=_WeightsAction, metavar="FILE", help="weights for the preceding --model")
+    parser.add_argument("--weights", dest="network_args", action="append", type=lambda v: ("weights", v),
+                        metavar="FILE", help="weights for the preceding --model")
     parser.add_argument("--dataset", dest="datasets", action="append", metavar="SPEC",
                         help="dataset spec (repeatable): photos, fashion-mnist[:train|test], imagefolder:PATH; "
                              "network i uses dataset i, or the last one (default: photos)")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML file describing networks and datasets")
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None, help="default: auto")
-    parser.add_argument("--detail", choices=["layers", "ops"], default=None, help="graph detail (default: layers)")
-    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; others need a token)")
-    parser.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=_help("config") + " (or LAYERWALK_CONFIG)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: auto")
+    parser.add_argument("--detail", choices=["layers", "ops"], help="graph detail (default: layers)")
+    parser.add_argument("--host", help=_help("host") + " (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    parser.add_argument("--allowed-host", dest="allowed_hosts", action="append", metavar="NAME",
+                        help=_help("allowed_hosts"))
+    parser.add_argument("--cors-origin", dest="cors_origins", action="append", metavar="ORIGIN",
+                        help=_help("cors_origins"))
     auth = parser.add_mutually_exclusive_group()
     auth.add_argument("--no-auth", dest="auth", action="store_false", default=None,
                       help="serve a non-loopback host WITHOUT a token (anyone on the network can use it)")
     auth.add_argument("--auth", dest="auth", action="store_true", help="require the token on loopback too")
-    parser.add_argument("--token", default=None, help="use this token instead of a generated one (implies --auth)")
+    parser.add_argument("--token", help="use this token instead of a generated one (implies --auth)")
     parser.add_argument("--open", action="store_true", help="open the client in the default browser")
 
 
-def config_from_args(args: argparse.Namespace) -> ServeConfig:
-    """Merge ``--config`` (TOML) with the command line (which wins) and fill in the demo defaults."""
-    config = read_config(args.config) if getattr(args, "config", None) else ServeConfig()
-    if args.models:
-        config.networks = list(args.models)
-    if args.datasets:
-        config.datasets = list(args.datasets)
-    for key in ("host", "port", "device", "detail", "token"):
-        if getattr(args, key, None) is not None:
-            setattr(config, key, getattr(args, key))
-    if args.auth is not None:
-        config.auth = args.auth
-    if config.token:
-        config.auth = True if config.auth is None else config.auth
-    if not config.networks:
-        config.networks = [NetworkSpec("demo")]
-    if not config.datasets and not any(n.dataset for n in config.networks):
-        config.datasets = ["photos"]
-    return config
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The flags that were given, over the environment and the TOML file, with the demo defaults filled in."""
+    names = ("config", "datasets", "host", "port", "device", "detail", "auth", "token", "allowed_hosts",
+             "cors_origins")
+    flags = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "network_args", None):
+        flags["networks"] = _pair_weights(args.network_args)
+    return with_demo_defaults(load_settings(**flags))
 
 
-def read_config(path: Path) -> ServeConfig:
-    """Read a TOML set-up::
+def _pair_weights(items: list[tuple[str, str]]) -> list[dict]:
+    networks: list[dict] = []
+    for kind, value in items:
+        if kind == "model":
+            networks.append({"model": value})
+        elif not networks:
+            raise SpecError("--weights belongs to a --model: write --model SPEC --weights FILE")
+        elif "weights" in networks[-1]:
+            raise SpecError(f"--model {networks[-1]['model']} already has --weights; give each --model at most one")
+        else:
+            networks[-1]["weights"] = value
+    return networks
 
-        host = "127.0.0.1"      # port, device, detail, auth, token likewise
-        datasets = ["photos"]
-        [[networks]]
-        model = "torchvision:resnet50"
-        weights = "resnet50.safetensors"   # optional
-        dataset = "photos"                  # optional: a spec (added to datasets) or an index into datasets
-    """
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"--config {path}: no such file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"--config {path} is not valid TOML ({exc}); see `layerwalk serve --help`") from None
-    known = {"host", "port", "device", "detail", "auth", "token", "datasets", "networks"}
-    if unknown := set(data) - known:
-        raise SpecError(f"--config {path}: unknown keys {sorted(unknown)}; known keys: {sorted(known)}")
-    config = ServeConfig(**{k: data[k] for k in known - {"networks", "datasets"} if k in data})
-    config.datasets = [str(d) for d in data.get("datasets", [])]
-    for i, net in enumerate(data.get("networks", [])):
-        if not isinstance(net, dict) or "model" not in net:
-            raise SpecError(f"--config {path}: [[networks]] entry {i} needs a model = \"SPEC\"")
-        ds = net.get("dataset")
-        if isinstance(ds, int):
-            if not 0 <= ds < len(config.datasets):
-                raise SpecError(f"--config {path}: network {i} dataset index {ds} is not in datasets (0…"
-                                f"{len(config.datasets) - 1})")
-            ds = config.datasets[ds]
-        config.networks.append(NetworkSpec(str(net["model"]), net.get("weights"), ds))
-    return config
+
+def with_demo_defaults(settings: Settings) -> Settings:
+    """No network: the demo; no dataset at all: the photos."""
+    networks = settings.networks or [NetworkSpec(model="demo")]
+    datasets = settings.datasets or ([] if any(n.dataset for n in networks) else ["photos"])
+    return settings.model_copy(update={"networks": networks, "datasets": datasets})
 
 
 # --- building the app --------------------------------------------------------------------------------------------
-def build_app(config: ServeConfig):
+def build_app(settings: Settings):
     """Load datasets and networks (network i ↔ its own dataset, else dataset i, else the last) and create the app."""
-    from layerwalk.api import Settings, create_app
+    from layerwalk.api import create_app
     from layerwalk.data import load_dataset
     from layerwalk.engine import Network
 
-    specs = list(dict.fromkeys([*config.datasets, *(n.dataset for n in config.networks if n.dataset)]))
+    specs = list(dict.fromkeys([*settings.datasets, *(str(n.dataset) for n in settings.networks if n.dataset)]))
     datasets = {spec: load_dataset(spec) for spec in specs}
-    order = list(config.datasets) or specs
+    order = list(settings.datasets) or specs
     networks, tie = [], []
-    for i, net in enumerate(config.networks):
-        spec = net.dataset or (order[min(i, len(order) - 1)] if order else None)
+    for i, net in enumerate(settings.networks):
+        spec = str(net.dataset) if net.dataset else (order[min(i, len(order) - 1)] if order else None)
         networks.append(Network.from_spec(net.model, weights=net.weights, dataset=datasets.get(spec),
-                                          device=config.device, detail=config.detail))
+                                          device=settings.device, detail=settings.detail))
         tie.append(specs.index(spec) if spec else None)
-    settings = Settings(host=config.host, port=config.port, token=_token(config))
     return create_app(settings, networks, list(datasets.values()), network_datasets=tie)
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", "") or host.startswith("localhost."):
-        return host != ""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _token(config: ServeConfig) -> str | None:
-    needs = config.auth if config.auth is not None else not is_loopback(config.host)
-    return (config.token or secrets.token_urlsafe(24)) if needs else None
 
 
 def client_url(host: str, port: int, token: str | None) -> str:
@@ -215,25 +147,35 @@ def _uvicorn_server(app, sock_host: str, port: int, log_level: str = "warning"):
 def run_serve(args: argparse.Namespace) -> int:
     """``layerwalk serve``: load, bind, print the URL, serve until Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = config_from_args(args)
-    if config.auth is False and not is_loopback(config.host):
-        print(f"layerwalk: WARNING: --no-auth on {config.host}: anyone who can reach this port can use the server",
+    settings = settings_from_args(args)
+    if settings.auth is False and not is_loopback(settings.host):
+        print(f"layerwalk: WARNING: --no-auth on {settings.host}: anyone who can reach this port can use the server",
               file=sys.stderr)
-    print(f"layerwalk: loading {', '.join(n.model for n in config.networks)} …", file=sys.stderr, flush=True)
-    sock = _bind(config.host, config.port)
-    app = build_app(config)
-    port = sock.getsockname()[1]
-    url = client_url(config.host, port, app.state.layerwalk.settings.token)
-    server = _uvicorn_server(app, config.host, port)
+    print(f"layerwalk: loading {', '.join(n.model for n in settings.networks)} …", file=sys.stderr, flush=True)
+    remove_orphaned_temp_files()
+    sock = _bind(settings.host, settings.port)
+    settings = settings.model_copy(update={"port": sock.getsockname()[1]})
+    app = build_app(settings)
+    url = client_url(settings.host, settings.port, settings.token)
+    server = _uvicorn_server(app, settings.host, settings.port)
     if args.open:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
-    print(f"layerwalk: serving {len(config.networks)} network(s) at\n    {url}\n(Ctrl-C to stop)", flush=True)
+    print(f"layerwalk: serving {len(settings.networks)} network(s) at\n    {url}\n(Ctrl-C to stop)", flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled after a graceful shutdown
         pass
     print("layerwalk: stopped", file=sys.stderr)
     return 0
+
+
+def remove_orphaned_temp_files() -> None:
+    """A server killed while writing the feature-visualization cache leaves a temporary file: remove it."""
+    from layerwalk.featurevis.cache import FeatureVisCache
+
+    removed = FeatureVisCache().remove_orphans()
+    if removed:
+        log.info("layerwalk: removed %d orphaned temporary file(s) from the feature-visualization cache", removed)
 
 
 # --- notebooks and scripts ---------------------------------------------------------------------------------------
@@ -253,14 +195,14 @@ def serve(model: Any = "demo", dataset: Any = None, *, host: str = "127.0.0.1", 
 
     >>> url = serve("demo", "photos")  # doctest: +SKIP
     """
-    from layerwalk.api import Settings, create_app
+    from layerwalk.api import create_app
 
     networks, datasets = _as_networks(model, dataset, device, detail)
-    config = ServeConfig(host=host, port=port, auth=auth if auth is not None else (True if token else None),
-                         token=token)
+    settings = load_settings(host=host, port=port, token=token, auth=auth, device=device, detail=detail)
+    remove_orphaned_temp_files()
     sock = _bind(host, port)
     port = sock.getsockname()[1]
-    settings = Settings(host=host, port=port, token=_token(config))
+    settings = settings.model_copy(update={"port": port})
     app = create_app(settings, networks, datasets)
     server = _uvicorn_server(app, host, port)
     server.install_signal_handlers = lambda: None  # not the main thread

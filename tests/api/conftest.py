@@ -24,6 +24,7 @@ def app_factory(tmp_path):
     def make(**settings):
         networks, datasets = make_networks()
         kinds = settings.pop("job_kinds", None)
+        settings.setdefault("allowed_hosts", ["testserver"])  # TestClient's Host; the guard refuses other names
         app = create_app(Settings(client_dist=tmp_path / "no-client", **settings), networks, datasets, job_kinds=kinds)
         apps.append(app)
         return app

@@ -244,7 +244,7 @@ def test_built_client_is_served(app_factory, tmp_path):
     from .conftest import make_networks
 
     nets, ds = make_networks()
-    app = create_app(Settings(client_dist=dist), nets, ds)
+    app = create_app(Settings(client_dist=dist, allowed_hosts=["testserver"]), nets, ds)
     with TestClient(app) as client:
         assert "3d client" in client.get("/").text
         assert client.get("/api/networks").status_code == 200

@@ -62,8 +62,10 @@ def test_pixel_limit_is_configurable():
 
 
 def test_oversize_file_is_refused():
-    with pytest.raises(ImageError, match="1 MB limit"):
-        open_image(b"\0" * 1_500_000, max_bytes=1_000_000)
+    with pytest.raises(ImageError, match=r"1\.4 MiB, over the 1 MiB limit"):
+        open_image(b"\0" * 1_500_000, max_bytes=2**20)
+    with pytest.raises(ImageError, match="over the 20 MiB limit"):  # binary units: the default is 20 MiB, not "21 MB"
+        open_image(b"\0" * (20 * 2**20 + 1))
 
 
 @pytest.mark.parametrize("data", [b"", b"%PDF-1.4 not an image", b"GIF89a" + b"\0" * 3, "naïve text".encode()])

@@ -46,10 +46,6 @@ def _accepted(accept_encoding: str | None) -> set[str]:
     return codings
 
 
-def accepts_gzip(accept_encoding: str | None) -> bool:
-    return bool(_accepted(accept_encoding) & {"gzip", "*"})
-
-
 def choose_encoding(accept_encoding: str | None) -> str | None:
     """``zstd`` when the client takes it (Chromium does: several times faster than gzip at a better ratio),
     else ``gzip``, else none."""
@@ -67,10 +63,6 @@ def compress(data: bytes, encoding: str, gzip_level: int = 1) -> bytes:
 
         return zstandard.ZstdCompressor(level=1, threads=-1).compress(data)
     return gzip.compress(data, compresslevel=gzip_level, mtime=0)
-
-
-def gzip_bytes(data: bytes, level: int) -> bytes:
-    return compress(data, "gzip", level)
 
 
 def atlas_png(data: np.ndarray, zero_level: int, min_side: int = 256) -> bytes:

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from layerwalk.errors import ImageError
 
-__all__ = ["open_image", "noise_image", "MAX_BYTES", "MAX_PIXELS"]
+__all__ = ["open_image", "noise_image", "MAX_BYTES", "MAX_PIXELS", "FORMATS", "MAX_CONCURRENT_DECODES"]
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000
-_FORMATS = "PNG/JPEG/GIF/BMP/TIFF/WebP"
+# Only these decoders ever see uploaded bytes: Pillow knows ~45 formats, some with fragile parsers, and EPS would
+# run Ghostscript on the upload.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
+_FORMATS_SHOWN = "PNG/JPEG/GIF/BMP/TIFF/WebP"
+# At most this many images are decoded at once (the rest wait): each decode may take ~3 bytes per pixel or more
+MAX_CONCURRENT_DECODES = 2
+_decode_slots = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
+_STRIP_ROWS = 256  # 16-bit and float images are scaled a strip at a time: no full-size float copy
 
 
 def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode image bytes by their content (the file name is never trusted), refusing oversize images.
 
-    The pixel count is checked from the header before any pixel is decoded, so a decompression bomb never
-    allocates its memory. EXIF rotation is applied; the first frame of an animation is used.
+    Only PNG, JPEG, GIF, BMP, TIFF and WebP are decoded. The pixel count is checked from the header before any
+    pixel is decoded, so a decompression bomb never allocates its memory. EXIF rotation is applied; the first
+    frame of an animation is used. At most ``MAX_CONCURRENT_DECODES`` decodes run at once.
 
     Args:
         data: the raw file content.
@@ -31,34 +40,40 @@ def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX
         A fully loaded ``PIL.Image`` in mode ``RGB`` or ``L``.
 
     Raises:
-        ImageError: not an image, corrupt, or over a limit (the message names the limit).
+        ImageError: not an image of those formats, corrupt, or over a limit (the message names the limit).
 
     >>> open_image(open("cat.png", "rb").read()).mode  # doctest: +SKIP
     'RGB'
     """
     if len(data) > max_bytes:
-        raise ImageError(f"the file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+        raise ImageError(f"the file is {len(data) / 2**20:.1f} MiB, over the {max_bytes / 2**20:g} MiB limit; "
                          "upload a smaller or more compressed image")
-    image = _open_header(data, max_pixels)
-    if image.width * image.height > max_pixels:
-        raise ImageError(f"the image has {image.width}×{image.height} pixels, over the limit of {max_pixels:,} "
-                         "pixels; scale it down first")
-    try:
-        image.load()
-        image = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError) as e:
-        raise ImageError(f"the image data is truncated or corrupt ({e}); re-export the image and try again") from None
-    return to_rgb_or_l(image)
+    with _decode_slots:
+        image = _open_header(data, max_pixels)
+        if image.width * image.height > max_pixels:
+            raise ImageError(f"the image has {image.width}×{image.height} pixels, over the limit of {max_pixels:,} "
+                             "pixels; scale it down first")
+        try:
+            image.load()
+            return to_rgb_or_l(ImageOps.exif_transpose(image))
+        except Exception as e:  # noqa: BLE001 - a crafted file makes decoders fail in many ways (even AttributeError)
+            raise ImageError(f"the image data is truncated or corrupt ({_short(e)}); re-export the image and try "
+                             "again") from None
 
 
 def _open_header(data: bytes, max_pixels: int) -> Image.Image:
     try:
-        return Image.open(io.BytesIO(data))  # lazy: reads the header only
+        return Image.open(io.BytesIO(data), formats=FORMATS)  # lazy: reads the header only
     except Image.DecompressionBombError:  # PIL's own, higher limit: a decompression bomb
         raise ImageError(f"the image has far more than the limit of {max_pixels:,} pixels (a decompression "
                          "bomb?); scale it down first") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ImageError(f"not an image ({_FORMATS}); choose an image file") from None
+    except Exception:  # noqa: BLE001 - any header parser failure means the same: not an image we read
+        raise ImageError(f"not an image ({_FORMATS_SHOWN}); choose an image file") from None
+
+
+def _short(e: Exception) -> str:
+    text = str(e).splitlines()[0][:120] if str(e).strip() else ""
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def to_rgb_or_l(image: Image.Image) -> Image.Image:
@@ -66,7 +81,7 @@ def to_rgb_or_l(image: Image.Image) -> Image.Image:
     if image.mode in ("RGB", "L"):
         return image
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        return _scaled_gray(np.asarray(image, dtype=np.float64))
+        return _scaled_gray(image)
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         white = Image.new("RGBA", image.size, (255, 255, 255, 255))  # transparent → white, not black
         flat = Image.alpha_composite(white, image.convert("RGBA"))
@@ -74,10 +89,18 @@ def to_rgb_or_l(image: Image.Image) -> Image.Image:
     return image.convert("L" if image.mode == "1" else "RGB")
 
 
-def _scaled_gray(a: np.ndarray) -> Image.Image:
-    lo, hi = float(a.min()), float(a.max())
-    scaled = np.zeros_like(a) if hi <= lo else (a - lo) * (255.0 / (hi - lo))
-    return Image.fromarray(np.round(scaled).astype(np.uint8), "L")
+def _scaled_gray(image: Image.Image) -> Image.Image:
+    """min…max → 0…255, in float32 strips of ``_STRIP_ROWS`` rows (a 6300² 16-bit image never gets a float64
+    or even a full float32 copy)."""
+    lo, hi = (float(v) for v in image.getextrema())
+    out = np.zeros((image.height, image.width), np.uint8)
+    if hi > lo:
+        scale = np.float32(255.0 / (hi - lo))
+        for top in range(0, image.height, _STRIP_ROWS):
+            box = (0, top, image.width, min(top + _STRIP_ROWS, image.height))
+            strip = np.asarray(image.crop(box), dtype=np.float32)
+            out[box[1]:box[3]] = np.rint((strip - np.float32(lo)) * scale)
+    return Image.fromarray(out, "L")
 
 
 def noise_image(seed: int, size: tuple[int, int] = (224, 224), channels: int = 3) -> Image.Image:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import struct
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +24,9 @@ _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "weights")
 _RESAVE = ("re-save it from the training code with torch.save(model.state_dict(), 'weights.pt') "
            "or safetensors.torch.save_file(model.state_dict(), 'weights.safetensors')")
 _LIST_LIMIT = 8
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # torch colours part of its messages
+_TORCH_ADVICE = re.compile(r"weights_only|safe_globals|trust|file an issue|documentation of torch\.load", re.I)
+_WEIGHT_SUFFIXES = (".pt", ".pth", ".safetensors", ".bin", ".ckpt")
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
@@ -44,6 +48,8 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     torch.Size([2])
     """
     path = Path(path)
+    if path.is_dir():
+        raise WeightsError(_directory_message(path))
     if not path.is_file():
         raise WeightsError(f"weights file {str(path)!r} does not exist; check the path")
     raw = _read_safetensors(path) if _is_safetensors(path) else _read_torch(path)
@@ -70,21 +76,35 @@ def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
                            "the file may be truncated — copy or export it again") from None
 
 
+def _directory_message(path: Path) -> str:
+    files = sorted(p.name for p in path.iterdir() if p.suffix in _WEIGHT_SUFFIXES)[:5] if path.exists() else []
+    found = f" (it holds {', '.join(files)})" if files else ""
+    return (f"{str(path)!r} is a directory{found}; --weights takes one weights file (.pt, .pth or .safetensors), "
+            f"e.g. --weights {path / (files[0] if files else 'model.safetensors')}")
+
+
 def _read_torch(path: Path) -> object:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        raise WeightsError(
-            f"{path.name} contains pickled Python objects, which layerwalk never loads because unpickling can run "
-            f"arbitrary code ({_first_line(e)}). If it is a whole saved model or a checkpoint with custom "
-            f"classes, {_RESAVE}") from None
+        if global_name := re.search(r"Unsupported global: GLOBAL (\S+)", _ANSI.sub("", str(e))):
+            raise WeightsError(
+                f"{path.name} contains pickled Python objects (here {global_name.group(1)}), which layerwalk never "
+                f"loads because unpickling can run arbitrary code. If it is a whole saved model or a checkpoint "
+                f"with custom classes, {_RESAVE}") from None
+        raise WeightsError(f"{path.name} is neither a PyTorch weights file (.pt/.pth) nor a safetensors file "
+                           f"({_reason(e)}); {_RESAVE}") from None
     except Exception as e:  # noqa: BLE001 - garbage input makes the unpickler fail in many ways (even KeyError)
         raise WeightsError(f"{path.name} is neither a PyTorch weights file (.pt/.pth) nor a safetensors file "
-                           f"({_first_line(e)}); {_RESAVE}") from None
+                           f"({_reason(e)}); {_RESAVE}") from None
 
 
-def _first_line(e: Exception) -> str:
-    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+def _reason(e: Exception) -> str:
+    """One line from torch's message without its colour codes and without its advice to load with
+    ``weights_only=False`` (which would run the file's code: never suggest it)."""
+    text = _ANSI.sub("", str(e))
+    text = text.split("WeightsUnpickler error:", 1)[-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not _TORCH_ADVICE.search(line)]
     return lines[0][:200] if lines else type(e).__name__
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import weakref
 from pathlib import Path
 
@@ -85,3 +86,16 @@ class FeatureVisCache:
 
     def __contains__(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def remove_orphans(self, min_age_seconds: float = 60.0) -> int:
+        """Delete the ``tmp*.tmp`` files a killed writer left behind; returns how many. Files younger than
+        ``min_age_seconds`` may belong to a writer in another process still at work, so they stay."""
+        removed, cutoff = 0, time.time() - min_age_seconds
+        for tmp in self.root.glob("*/tmp*.tmp"):
+            try:
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed += 1
+            except FileNotFoundError:  # its writer finished (renamed or removed it) meanwhile
+                continue
+        return removed

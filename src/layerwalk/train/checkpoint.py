@@ -18,7 +18,7 @@ from safetensors.torch import load_file, safe_open, save_file
 
 from layerwalk.errors import WeightsError
 
-__all__ = ["save_checkpoint", "load_checkpoint"]
+__all__ = ["save_checkpoint", "load_checkpoint", "remove_stale_temp"]
 
 
 def save_checkpoint(path: Path, model, optimizer, *, epoch: int, extra: dict) -> None:
@@ -29,9 +29,23 @@ def save_checkpoint(path: Path, model, optimizer, *, epoch: int, extra: dict) ->
     rng_t, rng_meta = _rng_state()
     tensors.update(rng_t)
     meta = {"epoch": epoch, "optimizer": optim_meta, "rng": rng_meta, "extra": extra}
-    tmp = path.with_suffix(".tmp")
+    tmp = _temp_path(path)
     save_file(tensors, str(tmp), metadata={"layerwalk": json.dumps(meta)})
     os.replace(tmp, path)
+
+
+def remove_stale_temp(path: Path) -> bool:
+    """At the start of a run: delete the temporary file a killed save left beside ``path``; True if there was one.
+    (One run per output folder writes it, so any such file at start is an orphan.)"""
+    tmp = _temp_path(path)
+    if tmp.exists():
+        tmp.unlink()
+        return True
+    return False
+
+
+def _temp_path(path: Path) -> Path:
+    return path.with_suffix(".tmp")
 
 
 def load_checkpoint(path: Path, model, optimizer) -> tuple[int, dict]:

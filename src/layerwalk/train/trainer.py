@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from layerwalk.errors import SpecError
 from layerwalk.train.augment import Augmentation
-from layerwalk.train.checkpoint import load_checkpoint, save_checkpoint
+from layerwalk.train.checkpoint import load_checkpoint, remove_stale_temp, save_checkpoint
 from layerwalk.train.metrics import plot_metrics, write_metrics
 from layerwalk.train.optim import kaiming_init, make_optimizer, step_decay
 from layerwalk.train.presets import STRATEGY_DEFAULTS
@@ -167,6 +167,7 @@ def train(config: TrainConfig, out: str | Path, *, resume: bool = True, progress
     config = config.resolved()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp(out / CHECKPOINT)
     device = _device(config.device)
     bundle, train_set, test_images = _build(config)
     model = bundle.model.to(device)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import schemas, service, wire
+from layerwalk.api.config import is_loopback
 from layerwalk.api.deps import NetworkDep, SnapshotDep, StateDep
 from layerwalk.api.routes._responses import OCTET, PNG, versioned
 from layerwalk.api.state import NetworkEntry
@@ -54,22 +55,13 @@ async def get_activations(entry: NetworkDep, snapshot: SnapshotDep, state: State
 
 async def activations_response(entry: NetworkEntry, snapshot, layer_ids: list[str], state, request: Request):
     encoding = wire.choose_encoding(request.headers.get("accept-encoding"))
-    if state.settings.compress == "never" or (state.settings.compress == "remote" and _is_loopback(request)):
+    client = request.client.host if request.client else ""
+    if state.settings.compress == "never" or (state.settings.compress == "remote" and is_loopback(client)):
         encoding = None  # on loopback, compressing costs more time than sending the bytes
     body = await service.on_compute_thread(entry, service.activations_payload, entry, snapshot, layer_ids, encoding,
                                            state.settings.gzip_level)
     headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": encoding} if encoding else {})}
     return versioned(body, "application/octet-stream", snapshot.version, **headers)
-
-
-def _is_loopback(request: Request) -> bool:
-    import ipaddress
-
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def network_info(entry: NetworkEntry) -> dict:
