@@ -1,0 +1,70 @@
+"""Top-k and statistics merge exactly: any split of the images gives the same answer as one pass."""
+
+import numpy as np
+import pytest
+import torch
+
+from layerwalk.precompute import stats, topk
+
+
+def _split_topk(maps, cuts, k, largest):
+    out = None
+    for a, b in zip(cuts, cuts[1:]):
+        out = topk.merge(out, topk.of_batch(maps[a:b], np.arange(a, b), k, largest), k)
+    return out
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_independent_of_split_with_ties(largest):
+    rng = np.random.default_rng(0)
+    maps = rng.integers(-3, 4, (97, 5, 6)).astype(np.float32)  # few distinct values: many ties
+    whole = topk.of_batch(maps, np.arange(97), 10, largest)
+    for cuts in ([0, 97], [0, 1, 50, 97], list(range(0, 97, 7)) + [97]):
+        part = _split_topk(maps, cuts, 10, largest)
+        np.testing.assert_array_equal(part.values, whole.values)
+        np.testing.assert_array_equal(part.indices, whole.indices)
+        np.testing.assert_array_equal(part.locations, whole.locations)
+
+
+def test_topk_order_is_value_then_smaller_index():
+    maps = np.array([[[1.0]], [[5.0]], [[5.0]], [[2.0]]], np.float32)  # 4 images, 1 channel, 1 position
+    t = topk.of_batch(maps, np.array([10, 11, 12, 13]), 3, True)
+    assert t.indices[:, 0].tolist() == [11, 12, 13]
+    b = topk.of_batch(maps, np.array([10, 11, 12, 13]), 2, False)
+    assert b.indices[:, 0].tolist() == [10, 13]
+
+
+def test_topk_locations_point_at_the_maximum():
+    maps = np.zeros((2, 3, 12), np.float32)
+    maps[1, 2, 7] = 9.0
+    t = topk.of_batch(maps, np.array([0, 1]), 1, True)
+    assert t.indices[0, 2] == 1 and t.locations[0, 2] == 7 and t.values[0, 2] == 9.0
+
+
+def test_stats_merge_equals_one_pass():
+    g = torch.Generator().manual_seed(1)
+    maps = torch.randn(40, 6, 25, generator=g) * torch.tensor([0.01, 0.1, 1, 10, 100, 0.0]).view(1, 6, 1)
+    whole = stats.of_batch(maps, maps.amax(dim=2))
+    part = None
+    for a, b in ((0, 3), (3, 21), (21, 40)):
+        part = stats.merge(part, stats.of_batch(maps[a:b], maps[a:b].amax(dim=2)))
+    np.testing.assert_array_equal(part.max_histogram, whole.max_histogram)
+    np.testing.assert_array_equal(part.active, whole.active)
+    np.testing.assert_array_equal(part.max, whole.max)
+    np.testing.assert_array_equal(part.min, whole.min)
+    np.testing.assert_allclose(part.mean, maps.double().mean(dim=(0, 2)).numpy(), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(part.std, maps.double().std(dim=(0, 2), unbiased=False).numpy(), rtol=1e-5)
+    np.testing.assert_array_equal(part.active, (maps > 0).sum(dim=(0, 2)).numpy())
+    assert part.dead.tolist() == [False] * 5 + [True]  # the all-zero channel never activates
+    assert part.max_histogram.sum(axis=1).tolist() == [40] * 6
+
+
+def test_histogram_bins_follow_the_documented_edges():
+    edges = stats.histogram_edges()
+    zero = 2 * stats.OCTAVES
+    v = torch.tensor([0.0, 1.0, 1.5, -1.0, 1e-9, 1e9])
+    bins = stats.histogram_bins(v).tolist()
+    one = zero + 1 + int(np.searchsorted(edges, 1.0, side="right") - 1)
+    assert bins[0] == zero and bins[1] == one and bins[2] == one + 1
+    assert bins[3] == zero - 1 - (one - zero - 1)  # negatives mirror positives
+    assert bins[4] == zero + 1 and bins[5] == stats.HIST_BINS - 1  # clamped into the end bins
