@@ -241,6 +241,43 @@ def _run_study(args) -> int:
     return 0
 
 
+# --- precompute --------------------------------------------------------------------------------------------------
+def _add_precompute(sub) -> None:
+    p = sub.add_parser("precompute", help="dataset-wide top-k examples, statistics and crops of every layer "
+                                          "(local or on Ray; resumable)")
+    p.add_argument("spec", help="model spec (see 'layerwalk graph')")
+    p.add_argument("--dataset", required=True, help="dataset spec: photos, fashion-mnist[:train|test], imagefolder:PATH")
+    p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors), loaded without unpickling")
+    p.add_argument("--what", default="topk,stats,crops", help="any of topk,stats,crops (default: all)")
+    p.add_argument("--k", type=int, default=16, help="examples kept per channel, top and bottom (default 16)")
+    p.add_argument("--layers", help="comma-separated layer ids (default: every displayed layer)")
+    p.add_argument("--limit", type=int, help="only the first N images")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--shard-size", type=int, default=1024, help="images per shard: the unit of resumption")
+    p.add_argument("--backend", choices=["local", "ray"], default="local")
+    p.add_argument("--address", help="Ray cluster address (default: start a local Ray instance)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--out", required=True, help="folder holding runs; this run goes to OUT/<key>/")
+    p.set_defaults(run=_run_precompute)
+
+
+def _run_precompute(args) -> int:
+    from layerwalk.data import load_dataset
+    from layerwalk.engine import Network
+    from layerwalk.precompute import PrecomputeParams, precompute
+
+    dataset = load_dataset(args.dataset)
+    network = Network.from_spec(args.spec, weights=args.weights, dataset=dataset, device=args.device)
+    params = PrecomputeParams(k=args.k, batch_size=args.batch_size, shard_size=args.shard_size, limit=args.limit,
+                              layers=tuple(args.layers.split(",")) if args.layers else None,
+                              what=tuple(w.strip() for w in args.what.split(",") if w.strip()))
+    result = precompute(network, dataset, args.out, params, backend=args.backend, address=args.address)
+    dead = sum(int(d) for d in result.stats()["dead"].to_pylist()) if "stats" in params.what else 0
+    print(f"{len(result.layers)} layers over {result.manifest['dataset']['images']} images → {result.dir} "
+          f"({dead} dead channels); open it with layerwalk.load_precomputed('{args.out}')")
+    return 0
+
+
 # --- serve -------------------------------------------------------------------------------------------------------
 def _add_serve(sub) -> None:
     from layerwalk.server import add_serve_arguments  # the server owns its options
@@ -259,11 +296,8 @@ def _run_serve(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwalk", description="Walk through a PyTorch CNN in 3D and in VR.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_graph, _add_featurevis, _add_analyze, _add_serve, _add_train, _add_study):
-        try:
-            add(sub)
-        except ImportError:  # a part still being built; the others keep working
-            continue
+    for add in (_add_graph, _add_featurevis, _add_analyze, _add_serve, _add_train, _add_study, _add_precompute):
+        add(sub)
     return parser
 
 
