@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from layerwalk.api.config import Settings
 from layerwalk.api.errors import install_error_handlers
 from layerwalk.api.featurevis_kind import featurevis_job_kind
-from layerwalk.api.middleware import BodyLimit, TokenAuth
+from layerwalk.api.middleware import BodyLimit, HeadAsGet, SiteGuard, TokenAuth
 from layerwalk.api import routes
 from layerwalk.api.routes import analysis as analysis_routes
 from layerwalk.api.state import AppState
@@ -51,11 +51,13 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
                    analysis_routes):
         app.include_router(module.router)
     _mount_client(app, settings)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["X-Input-Version"])
     app.add_middleware(TokenAuth, token=settings.token)
+    app.add_middleware(SiteGuard, settings=settings)  # outermost: a rebound or cross-site request gets nothing
     return app
 
 

@@ -155,7 +155,7 @@ class HistogramsResponse(BaseModel):
 
 # --- jobs ----------------------------------------------------------------------------------------------------
 class FeaturevisRequest(BaseModel):
-    channels: list[Annotated[StrictInt, Field(ge=0)]] | None = Field(default=None, max_length=512)
+    channels: list[Annotated[StrictInt, Field(ge=0)]] | None = Field(default=None, min_length=1, max_length=512)
     steps: StrictInt | None = Field(default=None, ge=1, le=10_000)
     start: Literal["input", "noise"] = "input"  # the paper's procedure: optimise copies of the current input
 
