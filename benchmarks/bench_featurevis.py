@@ -1,113 +1,146 @@
-"""Feature-visualization throughput in channel-steps per second (issue: feature visualization).
+"""Feature-visualization throughput in channel-steps per second, transforms included, against Lucent in the same run.
 
-For each layer, in the same run, with the same optimisation loop and transforms:
-  per-unit  one channel per pass through the whole network, computing the whole layer (as Lucent and other
-            per-unit tools do: ``render_vis(model, "layer:unit")`` runs ``model(image)`` and reads the layer by hook)
+Every figure runs ``--steps`` (≥ 50) steps with the paper's transforms on every step but the documented last
+``plain_final_steps`` (10), as a real run does. Per layer, interleaved round by round so machine load hits all
+alike:
+  Lucent    torch-lucent 0.1.8 as its README uses it: ``render_vis(model, "layer:unit")`` — one unit per run, the
+            whole network forward and backward, its standard transforms on every step, a 224² image
   single    layerwalk with one channel per pass (forward stopped at the layer, only the channel's own map)
-  batched   layerwalk as it runs by default (many channels per pass, batch size from memory)
-The ratios batched/per-unit (what a user gains over per-unit tools) and batched/single (what batching alone adds)
-are reported side by side. CovidResNet's first conv layer is also compared with the paper's reference
-implementation: 56 channel-steps/s on a 2-core CPU (227 s for 64 channels × 200 steps at 150×175).
+  batched   layerwalk as it runs by default (many channels per pass, batch size from ``auto_batch_size``)
+CovidResNet's first conv layer is compared with the paper's reference implementation by its PUBLISHED figure
+(56 channel-steps/s on a 2-core CPU: 227 s for 64 channels × 200 steps at 150×175): that code is not runnable here.
 
-Run:  .venv/bin/python benchmarks/bench_featurevis.py [--steps 10] [--repeats 3]
+Run:  .venv/bin/python benchmarks/bench_featurevis.py [--steps 50] [--repeats 3] [--threads 1]
+``--threads 1`` on a shared machine: with two OpenMP threads on two busy cores a pass is up to 10× slower and
+the noise swamps every ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import statistics
 import time
+import warnings
 
+import numpy as np
 import torch
 
 from layerwalk.engine import Network
-from layerwalk.featurevis import FeatureVisParams, featurevis
-from layerwalk.featurevis.core import _frozen, _stats, resolve_layer, start_tensor
-from layerwalk.featurevis.render import optimise
+from layerwalk.featurevis import featurevis
 
 PAPER_CHANNEL_STEPS_PER_S = 64 * 200 / 227
 
 
-def layerwalk_rate(network, layer, channels, steps, batch_size, repeats) -> float:
-    """Median channel-steps per second of ``featurevis`` over ``repeats`` runs (no cache)."""
-    featurevis(network, layer, channels, steps=2, batch_size=batch_size, start="noise:0", cache=False)  # warm-up
-    times = []
-    for r in range(repeats):
-        t0 = time.perf_counter()
-        featurevis(network, layer, channels, steps=steps, batch_size=batch_size, start="noise:0", cache=False, seed=r)
-        times.append(time.perf_counter() - t0)
-    return len(channels) * steps / statistics.median(times)
+def layerwalk_run(network, layer, channels, steps, batch_size, seed):
+    """Seconds for one ``featurevis`` run (paper defaults: transforms on all steps but the last 10; no cache)."""
+    t0 = time.perf_counter()
+    featurevis(network, layer, channels, steps=steps, batch_size=batch_size, start="noise:0", cache=False, seed=seed)
+    return time.perf_counter() - t0
 
 
-def per_unit_rate(network, layer, channels, steps, repeats) -> float:
-    """The per-unit tools' way: one image per pass, the whole network runs, the whole layer is computed."""
-    _, target = resolve_layer(network, layer)
-    start = start_tensor(network, "noise:0")[0].unsqueeze(0)
-    params = FeatureVisParams(steps=steps)
-    times = []
-    for r in range(repeats):
-        t0 = time.perf_counter()
-        for c in channels:
-            def objective(x, c=c):
-                out = network.captured.run(x, record={target})[target]   # no stop: the whole network runs
-                return out[:, c].reshape(1, -1).mean(1), out
-            with torch.enable_grad(), _frozen(network.model):
-                optimise(start.clone(), objective, params, [r * 1000 + c], tuple(network.input_size[1:]),
-                         _stats(network))
-        times.append(time.perf_counter() - t0)
-    return len(channels) * steps / statistics.median(times)
+def lucent_run(model, layer, channels, steps, seed):
+    """Seconds for Lucent's ``render_vis`` on each unit in turn (its defaults; no display)."""
+    from lucent.optvis import param, render
+
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    t0 = time.perf_counter()
+    for c in channels:
+        render.render_vis(model, f"{layer}:{c}", param_f=lambda: param.image(224), thresholds=(steps,),
+                          show_image=False, progress=False)
+    return time.perf_counter() - t0
 
 
-def compare(name, network, layer, channels, args, per_unit_channels=8):
-    per_unit = per_unit_rate(network, layer, channels[:per_unit_channels], args.steps, args.repeats)
-    single = layerwalk_rate(network, layer, channels[:per_unit_channels], args.steps, 1, args.repeats)
-    batched = layerwalk_rate(network, layer, channels, args.steps, None, args.repeats)
-    return [
-        (f"{name}, per-unit tool style (1 channel/pass, whole network)", per_unit, "1.00× (baseline)"),
-        (f"{name}, layerwalk 1 channel/pass", single, f"{single / per_unit:.2f}×"),
-        (f"{name}, layerwalk batched ({len(channels)} channels)", batched,
-         f"**{batched / per_unit:.1f}×** (batching alone: {batched / single:.2f}×)"),
-    ]
+def lucent_name(module_path: str) -> str:
+    """Lucent names a module by its path joined with ``_`` (``_blocks.3._project_conv`` → ``_blocks_3__project_conv``)."""
+    return module_path.replace(".", "_")
+
+
+def compare(name, network, layer, channels, args, lucent_channels=2):
+    """Lucent / single / batched rates (channel-steps/s, median of ``args.repeats`` interleaved rounds)."""
+    runs = {"lucent": [], "single": [], "batched": []}
+    module = network.graph.node(layer).module
+    few = channels[:lucent_channels]
+    layerwalk_run(network, layer, channels, 2, None, 0)  # warm-up (first-pass checks, allocator)
+    for r in range(args.repeats):
+        if args.lucent:
+            runs["lucent"].append(len(few) * args.steps / lucent_run(network.model, lucent_name(module), few,
+                                                                     args.steps, r))
+        runs["single"].append(len(few) * args.steps / layerwalk_run(network, layer, few, args.steps, 1, r))
+        runs["batched"].append(len(channels) * args.steps / layerwalk_run(network, layer, channels, args.steps,
+                                                                          None, r))
+    med = {k: statistics.median(v) for k, v in runs.items() if v}
+    rows = []
+    if "lucent" in med:
+        rows.append((f"{name}, Lucent `render_vis` (1 unit/run, whole network)", med["lucent"], "1.00× (baseline)"))
+    base = med.get("lucent")
+    rows.append((f"{name}, layerwalk 1 channel/pass", med["single"],
+                 f"{med['single'] / base:.1f}×" if base else "—"))
+    batched_vs = f"**{med['batched'] / base:.1f}×** vs Lucent; " if base else ""
+    rows.append((f"{name}, layerwalk batched ({len(channels)} channels)", med["batched"],
+                 f"{batched_vs}batching alone {med['batched'] / med['single']:.2f}×"))
+    return rows, med
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--no-lucent", dest="lucent", action="store_false")
+    ap.add_argument("--layers", default="block3,block1,covid,extras")
     args = ap.parse_args()
+    if args.steps < 50:
+        ap.error("--steps must be ≥ 50: with fewer, the 10 plain final steps are too large a share")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    warnings.simplefilter("ignore")  # Lucent/kornia deprecation noise
     torch.manual_seed(0)
     demo = Network.from_spec("demo")
+    todo = args.layers.split(",")
     rows = []
-    # EfficientNet-Lite0 has no 64-channel layer: 64 of the 96 channels of its second expand conv (112×112), and
-    # its first layer (32 channels).
-    block1 = "_blocks.1._expand_conv.conv2d"
-    rows += compare(f"demo `{block1}`", demo, block1, list(range(64)), args)
-    rows += compare("demo `_conv_stem.conv2d`", demo, "_conv_stem.conv2d", list(range(32)), args)
+    if "block3" in todo:
+        rows += compare("demo `_blocks.3._project_conv.conv2d` (28×28)", demo, "_blocks.3._project_conv.conv2d",
+                        list(range(40)), args)[0]
+    # EfficientNet-Lite0 has no 64-channel layer: 64 of the 96 channels of its second expand conv (112×112).
+    if "block1" in todo:
+        rows += compare("demo `_blocks.1._expand_conv.conv2d` (112×112), 64 of 96 channels", demo,
+                        "_blocks.1._expand_conv.conv2d", list(range(64)), args)[0]
+    if "covid" in todo:
+        from layerwalk.data import load_model
 
-    from layerwalk.data import load_model
-
-    covid = Network(load_model("covidresnet", num_classes=101), input_size=(3, 150, 175), mean=(0.5,) * 3,
-                    std=(0.25,) * 3)
-    rows += compare("CovidResNet `conv1`, 150×175", covid, "conv1", list(range(64)), args)
-    covid_rate = rows[-1][1]
-    rows.append(("CovidResNet `conv1`, paper's reference implementation (published)", PAPER_CHANNEL_STEPS_PER_S,
-                 f"layerwalk batched: **{covid_rate / PAPER_CHANNEL_STEPS_PER_S:.1f}×**"))
-
-    classes = list(range(0, 1000, 63))  # 16 classes spread over ImageNet
-    class_rate = layerwalk_rate(demo, "output", classes, args.steps, None, 1)
-    full_layer_rate = layerwalk_rate(demo, block1, list(range(96)), args.steps, None, 1)
-
-    print(f"machine: {platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}; "
-          f"{args.steps} steps per run, median of {args.repeats} runs\n")
+        covid = Network(load_model("covidresnet", num_classes=101), input_size=(3, 150, 175), mean=(0.5,) * 3,
+                        std=(0.25,) * 3)
+        covid_rows, med = compare("CovidResNet `conv1`, 150×175", covid, "conv1", list(range(64)),
+                                  argparse.Namespace(**{**vars(args), "lucent": False}))
+        rows += covid_rows
+        rows.append(("CovidResNet `conv1`, the paper's reference implementation (its PUBLISHED figure, not run "
+                     "here)", PAPER_CHANNEL_STEPS_PER_S,
+                     f"layerwalk batched: **{med['batched'] / PAPER_CHANNEL_STEPS_PER_S:.1f}×**"))
+    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}; "
+          f"{args.steps} steps per run (transforms on the first {args.steps - 10}), median of {args.repeats} "
+          "interleaved rounds\n")
     print("| measurement | channel-steps/s | ratio |")
     print("|---|---|---|")
     for label, value, ratio in rows:
         print(f"| {label} | {value:.1f} | {ratio} |")
-    print(f"\nfull layer `{block1}` (96 channels × 200 steps): {96 * 200 / full_layer_rate / 60:.1f} min "
-          f"(extrapolated from {args.steps} steps at {full_layer_rate:.1f} channel-steps/s)")
+    if "extras" in todo:
+        extras(demo, args.steps)
+    print(f"\npeak RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def extras(demo, steps):
+    """Whole-layer and class-neuron times a user waits for, extrapolated to 200 steps from one run each."""
+    layer = "_blocks.1._expand_conv.conv2d"
+    rate = 96 * steps / layerwalk_run(demo, layer, list(range(96)), steps, None, 0)
+    classes = list(range(0, 1000, 63))  # 16 classes spread over ImageNet
+    class_rate = len(classes) * steps / layerwalk_run(demo, "output", classes, steps, None, 0)
+    print(f"\nfull layer `{layer}` (96 channels × 200 steps): {96 * 200 / rate / 60:.1f} min "
+          f"(extrapolated from {steps} steps at {rate:.1f} channel-steps/s)")
     print(f"all 1000 class neurons × 200 steps: {1000 * 200 / class_rate / 60:.0f} min "
-          f"(extrapolated from {len(classes)} classes × {args.steps} steps at {class_rate:.2f} channel-steps/s)")
+          f"(extrapolated from {len(classes)} classes × {steps} steps at {class_rate:.2f} channel-steps/s)")
 
 
 if __name__ == "__main__":
