@@ -8,6 +8,7 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness
+from threadpoolctl import threadpool_limits
 from torch import nn
 
 from layerwalk.analysis import filter_pca, input_embedding
@@ -73,12 +74,13 @@ def test_sorted_features_ignore_where_a_pattern_is():
 
 def test_tsne_trustworthiness_close_to_scikit_learn(digits_network):
     network, _ = digits_network
-    x = torch.cat([network.preprocess(network.dataset.image(i)) for i in range(300)])
+    x = torch.cat([network.preprocess(network.dataset.image(i)) for i in range(200)])
     with torch.inference_mode():
         acts = network.captured.run(x, record={"3"})["3"]
     features = layer_features(acts, "sorted")
-    ours = trustworthiness(features, embed(features, 50, "opentsne"), n_neighbors=10)
-    sklearn = trustworthiness(features, embed(features, 50, "sklearn"), n_neighbors=10)
+    with threadpool_limits(1):  # scikit-learn's OpenMP threads spin for ages on a shared, busy machine
+        ours = trustworthiness(features, embed(features, 50, "opentsne"), n_neighbors=10)
+        sklearn = trustworthiness(features, embed(features, 50, "sklearn"), n_neighbors=10)
     assert ours > 0.85 and abs(ours - sklearn) <= 0.01, (ours, sklearn)
 
 
