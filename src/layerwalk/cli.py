@@ -26,7 +26,8 @@ def _parse_size(text: str) -> tuple[int, ...]:
 # --- graph -------------------------------------------------------------------------------------------------------
 def _add_graph(sub) -> None:
     p = sub.add_parser("graph", help="print the captured layer graph of a model")
-    p.add_argument("spec", help="model spec: demo, covidresnet, coviddensenet, torchvision:NAME, file.py:factory, pkg.mod:factory")
+    p.add_argument("spec", help="model spec: demo, covidresnet, coviddensenet, torchvision:NAME, file.py:factory, "
+                                "pkg.mod:factory")
     p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors), loaded without unpickling")
     p.add_argument("--input-size", type=_parse_size, help="C,H,W of the example input (default: the model's)")
     p.add_argument("--detail", choices=["layers", "ops"], default="layers")
@@ -99,7 +100,8 @@ def _run_featurevis(args) -> int:
     from layerwalk.featurevis.report import write_featurevis
 
     net = Network.from_spec(args.spec, weights=args.weights, dataset=args.dataset, device=args.device)
-    with tqdm(total=1000, unit="‰", desc=f"featurevis {args.layer}", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}") as bar:
+    bar_format = "{l_bar}{bar}| {elapsed}<{remaining} {postfix}"
+    with tqdm(total=1000, unit="‰", desc=f"featurevis {args.layer}", bar_format=bar_format) as bar:
         def progress(fraction, message):
             bar.n = int(fraction * 1000)
             bar.set_postfix_str(message.split(": ", 1)[-1], refresh=False)
@@ -108,7 +110,8 @@ def _run_featurevis(args) -> int:
                             lr=args.lr, seed=args.seed, parameterization="fourier" if args.fourier else "pixel",
                             relu_override=args.relu_override, batch_size=args.batch_size, progress=progress,
                             cache=not args.no_cache)
-    written = write_featurevis(result, Path(args.out), class_names=net.class_names if result.layer == "output" else None)
+    class_names = net.class_names if result.layer == "output" else None
+    written = write_featurevis(result, Path(args.out), class_names=class_names)
     ratio = float((result.final_objective / abs(result.start_objective).clip(1e-6)).mean())
     print(f"{len(result.channels)} images in {args.out} ({result.seconds:.1f} s, {result.cached} from cache); "
           f"contact sheet: {written['contact_sheet']}; objective ×{ratio:.1f} vs. the start image on average")
@@ -121,7 +124,8 @@ def _add_analyze(sub) -> None:
                                        "of inputs: CSV/JSON tables and PNG plots")
     p.add_argument("spec", help="model spec (see 'layerwalk graph')")
     p.add_argument("--dataset", help="dataset spec (needed by stats, dead and tsne)")
-    p.add_argument("--what", default="rf,stats,dead,pca", help="comma list of rf,stats,dead,pca,tsne (default: all but tsne)")
+    p.add_argument("--what", default="rf,stats,dead,pca",
+                   help="comma list of rf,stats,dead,pca,tsne (default: all but tsne)")
     p.add_argument("--layers", help="comma list of layer ids (default: every layer; tsne: the last conv)")
     p.add_argument("-n", type=int, help="random dataset inputs (default 20; tsne 500)")
     p.add_argument("--seed", type=int, default=0)
@@ -246,7 +250,8 @@ def _add_precompute(sub) -> None:
     p = sub.add_parser("precompute", help="dataset-wide top-k examples, statistics and crops of every layer "
                                           "(local or on Ray; resumable)")
     p.add_argument("spec", help="model spec (see 'layerwalk graph')")
-    p.add_argument("--dataset", required=True, help="dataset spec: photos, fashion-mnist[:train|test], imagefolder:PATH")
+    p.add_argument("--dataset", required=True,
+                   help="dataset spec: photos, fashion-mnist[:train|test], imagefolder:PATH")
     p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors), loaded without unpickling")
     p.add_argument("--what", default="topk,stats,crops", help="any of topk,stats,crops (default: all)")
     p.add_argument("--k", type=int, default=16, help="examples kept per channel, top and bottom (default 16)")

@@ -5,15 +5,11 @@ from fastapi.testclient import TestClient
 
 from layerwalk.api import Settings, create_app
 
-from .fakes import FakeDataset, FakeNetwork
+from .tiny import tiny_network
 
 
 def make_networks():
-    """A tiny real CNN behind the real engine Network when available, else the fake."""
-    try:
-        from .tiny import tiny_network
-    except ImportError:
-        return [FakeNetwork()], [FakeDataset()]
+    """A tiny real CNN (branch and join) behind the real engine ``Network``, on a tiny in-memory dataset."""
     return tiny_network()
 
 

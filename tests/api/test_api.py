@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import gzip
 import io
+import threading
 import time
 import zipfile
 
 import numpy as np
-import pytest
+import torch
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -67,8 +68,8 @@ def test_unknown_ids_are_404_naming_the_valid_range(client):
 
 def test_invalid_requests_are_422_json(client):
     assert_error(client.post("/api/networks/n0/input", json={"source": "magic"}), 422, "invalid_request")
-    assert_error(client.post("/api/networks/n0/input", content=b"{not json", headers={"content-type": "application/json"}),
-                 422, "invalid_request")
+    bad = client.post("/api/networks/n0/input", content=b"{not json", headers={"content-type": "application/json"})
+    assert_error(bad, 422, "invalid_request")
     assert_error(client.get("/api/datasets/d0/items", params={"limit": -1}), 422, "invalid_request", "limit")
     assert_error(client.get("/api/networks/n0/classification", params={"top": "x"}), 422, "invalid_request")
 
@@ -85,7 +86,8 @@ def test_set_input_noise_and_dataset_bumps_version(client):
     assert c["version"] == b["version"] and len(c["predictions"]) == 2
     r = client.get("/api/networks/n0/input.png")
     assert r.headers["x-input-version"] == str(b["version"])
-    assert Image.open(io.BytesIO(r.content)).size[::-1] == tuple(client.get("/api/networks").json()[0]["input_shape"][1:])
+    input_shape = client.get("/api/networks").json()[0]["input_shape"]
+    assert Image.open(io.BytesIO(r.content)).size[::-1] == tuple(input_shape[1:])
 
 
 def test_activations_binary_format(client):
@@ -98,11 +100,17 @@ def test_activations_binary_format(client):
     assert [layer["id"] for layer in header["layers"]] == [n["id"] for n in graph["nodes"] if n["id"] in arrays]
     assert "input" in arrays and "output" in arrays
     shapes = {n["id"]: n["shape"] for n in graph["nodes"]}
+    snapshot = client.app.state.layerwalk.networks[0].network.snapshot
+    assert snapshot.version == v
     offset = 0
     for layer in header["layers"]:
         assert layer["shape"] == shapes[layer["id"]] and layer["offset"] == offset
         assert layer["length"] == int(np.prod(layer["shape"])) and 0 <= layer["zero_level"] <= 255
-        assert layer["vmin"] <= 0 <= layer["vmax"] or layer["vmin"] <= layer["vmax"]
+        step = (layer["vmax"] - layer["vmin"]) / 255
+        assert layer["vmin"] <= 0 <= layer["vmax"] and abs(layer["vmin"] + layer["zero_level"] * step) <= 1e-5
+        decoded = layer["vmin"] + arrays[layer["id"]].astype(np.float64) * step  # what the client computes
+        exact = snapshot.activation(layer["id"]).numpy()
+        assert np.abs(decoded - exact).max() <= step / 2 + 1e-5, layer["id"]
         offset += layer["length"]
     elements = sum(a.size for a in arrays.values())
     header_len = int.from_bytes(r.content[:4], "little")
@@ -155,12 +163,12 @@ def test_upload_image(client):
 
 def test_upload_rejects_non_images_and_oversize(app_factory):
     with TestClient(app_factory(max_upload_bytes=50_000, max_upload_pixels=100_000)) as client:
-        assert_error(client.post("/api/networks/n0/input/upload", files={"file": ("x.png", b"hello", "image/png")}),
-                     400, "bad_image")
-        assert_error(client.post("/api/networks/n0/input/upload", files={"file": ("x.png", png((400, 400)), "image/png")}),
-                     400, "bad_image", "pixels")
-        assert_error(client.post("/api/networks/n0/input/upload", files={"file": ("x.bin", b"\0" * 200_000, "image/png")}),
-                     413, "too_large")
+        def upload(name, data):
+            return client.post("/api/networks/n0/input/upload", files={"file": (name, data, "image/png")})
+
+        assert_error(upload("x.png", b"hello"), 400, "bad_image")
+        assert_error(upload("x.png", png((400, 400))), 400, "bad_image", "pixels")
+        assert_error(upload("x.bin", b"\0" * 200_000), 413, "too_large")
         r = client.post("/api/networks/n0/input/upload", data={"other": "x"})
         assert_error(r, 422, "invalid_request", "file")
 
@@ -172,26 +180,30 @@ def test_decompression_bomb_is_refused(client):
                  "bad_image")
 
 
-def test_featurevis_not_available_without_the_package(client, monkeypatch):
-    r = client.post("/api/networks/n0/layers/output/featurevis", json={})
-    if "featurevis" not in client.app.state.layerwalk.jobs.kinds:
-        assert_error(r, 501, "not_available")
+def test_every_job_kind_is_registered_with_a_result_model(client):
+    from layerwalk.api.schemas import JOB_RESULTS
+
+    kinds = set(client.app.state.layerwalk.jobs.kinds)
+    assert "featurevis" in kinds and "analysis" in kinds
+    assert kinds <= set(JOB_RESULTS), f"declare a result model in schemas.JOB_RESULTS for {kinds - set(JOB_RESULTS)}"
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert {m.__name__ for m in JOB_RESULTS.values()} <= set(schema)  # so the generated client has them
 
 
 def _dummy_featurevis(ctx, *, entry, layer, channels, steps, start, snapshot):
-    from types import SimpleNamespace
-
     from layerwalk.api.featurevis_kind import store_result
+    from layerwalk.featurevis import FeatureVisParams, FeatureVisResult
 
     channels = channels or [0]
     for i in range(4):
         ctx.check_cancelled()
-        time.sleep(0.01)
         ctx.progress((i + 1) / 4, f"step {i + 1}")
     images = [Image.new("RGB", (8, 8), (c * 40, 0, 0)) for c in channels]
-    return store_result(entry, SimpleNamespace(layer=layer, target=layer, channels=channels, images=images,
-                                               start_objective=[0.0] * len(channels),
-                                               final_objective=[1.0] * len(channels), cached=0, seconds=0.1))
+    n = len(channels)
+    return store_result(entry, FeatureVisResult(
+        layer=layer, target=layer, channels=channels, images=images, tensors=torch.zeros(n, 1, 8, 8),
+        history=np.zeros((4, n)), start_objective=np.zeros(n), final_objective=np.ones(n),
+        params=FeatureVisParams(), seconds=0.1))
 
 
 def test_featurevis_job_lifecycle_with_a_dummy_kind(app_factory):
@@ -200,12 +212,16 @@ def test_featurevis_job_lifecycle_with_a_dummy_kind(app_factory):
         lid = graph["nodes"][1]["id"]
         assert_error(client.post(f"/api/networks/n0/layers/{lid}/featurevis", json={"channels": [10**6]}), 404,
                      "not_found", "channels")
-        job = client.post(f"/api/networks/n0/layers/{lid}/featurevis", json={"channels": [0, 1], "steps": 4}).json()["job"]
+        body = {"channels": [0, 1], "steps": 4}
+        job = client.post(f"/api/networks/n0/layers/{lid}/featurevis", json=body).json()["job"]
         events = client.get(f"/api/jobs/{job}/events").text  # the stream ends when the job finishes
         assert "event: job" in events and '"state":"done"' in events
         info = client.get(f"/api/jobs/{job}").json()
         assert info["state"] == "done" and info["progress"] == 1 and info["result"]["channels"] == [0, 1]
-        assert info["eta_seconds"] == 0
+        assert info["eta_seconds"] == 0 and info["result"]["final_objective"] == [1.0, 1.0]
+        assert info["result"]["images"] == [f"/api/networks/n0/layers/{lid}/featurevis/{c}.png" for c in (0, 1)]
+        red = Image.open(io.BytesIO(client.get(info["result"]["images"][1]).content)).getpixel((0, 0))
+        assert red == (40, 0, 0)  # channel 1's own image
         r = client.post("/api/networks/n0/input", json={"source": "featurevis", "layer": lid, "channel": 1})
         assert r.status_code == 200 and r.json()["source"]["source"] == "featurevis"
         assert_error(client.post("/api/networks/n0/input", json={"source": "featurevis", "layer": lid, "channel": 7}),
@@ -214,18 +230,20 @@ def test_featurevis_job_lifecycle_with_a_dummy_kind(app_factory):
 
 
 def test_cancel_a_job(app_factory):
+    started = threading.Event()
+
     def slow(ctx, **kw):
+        started.set()
         while True:
             ctx.check_cancelled()
-            time.sleep(0.01)
+            time.sleep(0.01)  # a step of work
 
     with TestClient(app_factory(job_kinds={"featurevis": slow})) as client:
         job = client.post("/api/networks/n0/layers/output/featurevis", json={}).json()["job"]
+        assert started.wait(10)
         r = client.delete(f"/api/jobs/{job}")
         assert r.status_code == 200
-        deadline = time.time() + 5
-        while client.get(f"/api/jobs/{job}").json()["state"] != "cancelled" and time.time() < deadline:
-            time.sleep(0.02)
+        assert client.app.state.layerwalk.jobs.wait(job, 10).state.value == "cancelled"
         assert client.get(f"/api/jobs/{job}").json()["state"] == "cancelled"
 
 
@@ -253,11 +271,6 @@ def test_built_client_is_served(app_factory, tmp_path):
 
 
 def test_export_zip(client):
-    try:
-        from layerwalk.engine import export_layer  # noqa: F401
-    except ImportError:
-        pytest.skip("layerwalk.engine not there yet")
-
     v = client.post("/api/networks/n0/input", json={"source": "noise", "seed": 5}).json()["version"]
     graph = client.get("/api/networks/n0/graph").json()
     lid = graph["nodes"][1]["id"]
@@ -269,8 +282,6 @@ def test_export_zip(client):
 
 def test_real_featurevis_job_images_and_feedback(client, tmp_path, monkeypatch):
     monkeypatch.setenv("LAYERWALK_CACHE", str(tmp_path / "fv-cache"))
-    if "featurevis" not in client.app.state.layerwalk.jobs.kinds:
-        pytest.skip("layerwalk.featurevis not installed")
     graph = client.get("/api/networks/n0/graph").json()
     lid = next(n["id"] for n in graph["nodes"] if n["kind"] == "conv")
     assert_error(client.get(f"/api/networks/n0/layers/{lid}/featurevis.png"), 404, "not_found", "POST")

@@ -89,14 +89,13 @@ def test_event_stream_sees_input_from_another_client(server):
     got, connected = [], threading.Event()
 
     def listen():
-        with httpx.Client(base_url=server.base, timeout=30) as c:
-            with c.stream("GET", "/api/events") as r:
-                assert r.headers["content-type"].startswith("text/event-stream")
-                for line in r.iter_lines():
-                    connected.set()
-                    got.append(line)
-                    if line.startswith("data:") and '"seed":4242' in line:
-                        return
+        with httpx.Client(base_url=server.base, timeout=30) as c, c.stream("GET", "/api/events") as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            for line in r.iter_lines():
+                connected.set()
+                got.append(line)
+                if line.startswith("data:") and '"seed":4242' in line:
+                    return
 
     t = threading.Thread(target=listen, daemon=True)
     t.start()

@@ -26,7 +26,8 @@ def unreadable_operations(app: FastAPI) -> list[str]:
 
 def test_committed_openapi_document_is_the_apps():
     committed = (CLIENT_API / "openapi.json").read_text(encoding="utf-8")
-    assert committed == openapi_json(), "client/src/api/openapi.json is not the server's document: run scripts/gen-api-client"
+    assert committed == openapi_json(), \
+        "client/src/api/openapi.json is not the server's document: run scripts/gen-api-client"
 
 
 def test_every_operation_has_an_explicit_readable_id(tmp_path):

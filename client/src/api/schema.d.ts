@@ -532,6 +532,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AnalysisJobResult
+         * @description A finished ``analysis`` job: where its data, table and chart are served.
+         */
+        AnalysisJobResult: {
+            /** Network */
+            network: string;
+            /**
+             * Analysis
+             * @enum {string}
+             */
+            analysis: "stats" | "dead" | "pca" | "tsne" | "rf";
+            /** Layers */
+            layers: string[];
+            /**
+             * Data
+             * @description URL of the result as JSON
+             */
+            data: string;
+            /**
+             * Csv
+             * @description URL of the result as a CSV table
+             */
+            csv: string;
+            /**
+             * Chart
+             * @description URL of a PNG chart
+             */
+            chart: string;
+        };
         /** AnalysisRequest */
         AnalysisRequest: {
             /**
@@ -688,6 +718,52 @@ export interface components {
              */
             detail: string;
         };
+        /**
+         * FeatureVisJobResult
+         * @description A finished ``featurevis`` job: where its images are served.
+         */
+        FeatureVisJobResult: {
+            /** Network */
+            network: string;
+            /** Layer */
+            layer: string;
+            /**
+             * Target
+             * @description the node whose channels were maximised (the logits for 'output')
+             */
+            target: string;
+            /** Channels */
+            channels: number[];
+            /**
+             * Grid
+             * @description [cols, rows] of the atlas
+             */
+            grid: [
+                number,
+                number
+            ];
+            /**
+             * Atlas
+             * @description URL of all channels' images on one near-square grid (PNG)
+             */
+            atlas: string;
+            /**
+             * Images
+             * @description URL of each channel's image (PNG), in the order of channels
+             */
+            images: string[];
+            /** Start Objective */
+            start_objective: number[];
+            /** Final Objective */
+            final_objective: number[];
+            /**
+             * Cached
+             * @description how many channels came from the disk cache
+             */
+            cached: number;
+            /** Seconds */
+            seconds: number;
+        };
         /** FeaturevisRequest */
         FeaturevisRequest: {
             /** Channels */
@@ -801,8 +877,13 @@ export interface components {
             eta_seconds: number | null;
             /** Message */
             message: string;
-            /** Result */
-            result?: unknown;
+            /**
+             * Result
+             * @description when done: the kind's result (see JOB_RESULTS)
+             */
+            result?: components["schemas"]["FeatureVisJobResult"] | components["schemas"]["AnalysisJobResult"] | {
+                [key: string]: unknown;
+            } | null;
         };
         /** Layout */
         Layout: {
@@ -1820,7 +1901,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["FeaturevisRequest"];
+                "application/json": components["schemas"]["FeaturevisRequest"] | null;
             };
         };
         responses: {
@@ -1880,15 +1961,6 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Not Implemented */
-            501: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -164,6 +164,38 @@ class JobCreated(BaseModel):
     job: str
 
 
+class FeatureVisJobResult(BaseModel):
+    """A finished ``featurevis`` job: where its images are served."""
+
+    network: str
+    layer: str
+    target: str = Field(description="the node whose channels were maximised (the logits for 'output')")
+    channels: list[int]
+    grid: tuple[int, int] = Field(description="[cols, rows] of the atlas")
+    atlas: str = Field(description="URL of all channels' images on one near-square grid (PNG)")
+    images: list[str] = Field(description="URL of each channel's image (PNG), in the order of channels")
+    start_objective: list[float]
+    final_objective: list[float]
+    cached: int = Field(description="how many channels came from the disk cache")
+    seconds: float
+
+
+class AnalysisJobResult(BaseModel):
+    """A finished ``analysis`` job: where its data, table and chart are served."""
+
+    network: str
+    analysis: Literal["stats", "dead", "pca", "tsne", "rf"]
+    layers: list[str]
+    data: str = Field(description="URL of the result as JSON")
+    csv: str = Field(description="URL of the result as a CSV table")
+    chart: str = Field(description="URL of a PNG chart")
+
+
+# Every job kind's result model (tests/api check that each registered kind has one, so the generated client
+# covers it). The last member of ``JobInfo.result`` only keeps a kind that forgot to declare one from failing.
+JOB_RESULTS: dict[str, type[BaseModel]] = {"featurevis": FeatureVisJobResult, "analysis": AnalysisJobResult}
+
+
 class JobInfo(BaseModel):
     id: str
     kind: str
@@ -171,4 +203,5 @@ class JobInfo(BaseModel):
     progress: float
     eta_seconds: float | None
     message: str
-    result: Any = None
+    result: FeatureVisJobResult | AnalysisJobResult | dict[str, Any] | None = Field(
+        default=None, description="when done: the kind's result (see JOB_RESULTS)")

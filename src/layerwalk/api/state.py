@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from PIL import Image
 
 from layerwalk.api.config import Settings
 from layerwalk.api.events import EventBroker
+from layerwalk.data import ImageDataset
+from layerwalk.engine import Network
 from layerwalk.errors import NotFoundError
-from layerwalk.jobs import JobManager
+from layerwalk.featurevis import FeatureVisResult
+from layerwalk.jobs import Job, JobManager
 
 
 @dataclass(eq=False)
 class DatasetEntry:
     id: str
-    dataset: Any  # layerwalk.data ImageDataset
+    dataset: ImageDataset
 
 
 @dataclass(eq=False)
@@ -26,15 +31,14 @@ class NetworkEntry:
     """One served network: ``lock`` serialises ``set_input``; readers use ``network.snapshot`` (immutable)."""
 
     id: str
-    network: Any  # layerwalk.engine.Network
+    network: Network
     dataset: DatasetEntry | None
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Forward passes and encodings of this network run on ONE thread: torch's OpenMP team is per calling thread,
     # so hopping between pool threads leaves idle teams spinning on the two cores.
     compute: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerwalk-compute"))
-    featurevis_images: dict[tuple[str, int], Any] = field(default_factory=dict)  # (layer, channel) → PIL image
-    featurevis_results: dict[str, Any] = field(default_factory=dict)  # layer → the latest FeatureVisResult
+    featurevis: FeatureVisStore = field(default_factory=lambda: FeatureVisStore())
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
     _layout: dict | None = None
@@ -48,6 +52,34 @@ class NetworkEntry:
                 while len(self._cache) > size:
                     self._cache.popitem(last=False)
         return slot.get(compute)
+
+
+class FeatureVisStore:
+    """The latest feature visualization of each layer, for the image endpoints and ``{"source": "featurevis"}``
+    inputs. Written from job threads and read from request threads, so locked; keeps the ``layers`` most recently
+    visualised layers (the images of a large layer run to megabytes)."""
+
+    def __init__(self, layers: int = 16) -> None:
+        self._results: OrderedDict[str, FeatureVisResult] = OrderedDict()
+        self._lock = threading.Lock()
+        self._layers = layers
+
+    def put(self, result: FeatureVisResult) -> None:
+        with self._lock:
+            self._results[result.layer] = result
+            self._results.move_to_end(result.layer)
+            while len(self._results) > self._layers:
+                self._results.popitem(last=False)
+
+    def result(self, layer: str) -> FeatureVisResult | None:
+        with self._lock:
+            return self._results.get(layer)
+
+    def image(self, layer: str, channel: int) -> Image.Image | None:
+        result = self.result(layer)
+        if result is None or channel not in result.channels:
+            return None
+        return result.images[result.channels.index(channel)]
 
 
 class _Slot:
@@ -65,7 +97,7 @@ class _Slot:
 class AppState:
     """Registries with stable ids (``n0``…, ``d0``…) and 404s that name the valid range."""
 
-    def __init__(self, settings: Settings, networks: Sequence[Any], datasets: Sequence[Any],
+    def __init__(self, settings: Settings, networks: Sequence[Network], datasets: Sequence[ImageDataset],
                  network_datasets: Sequence[int | None] | None = None):
         self.settings = settings
         self.datasets = [DatasetEntry(f"d{i}", d) for i, d in enumerate(datasets)]
@@ -73,9 +105,9 @@ class AppState:
                          for i, net in enumerate(networks)]
         self.events = EventBroker()
         self.jobs = JobManager(workers=settings.job_workers, max_pending=settings.max_pending_jobs)
-        self.jobs.add_listener(lambda job: self.events.publish("job", job.to_dict(result=_json_result)))
+        self.jobs.add_listener(lambda job: self.events.publish("job", job_json(job)))
 
-    def _dataset_for(self, i: int, network: Any, explicit: Sequence[int | None] | None) -> DatasetEntry | None:
+    def _dataset_for(self, i: int, network: Network, explicit: Sequence[int | None] | None) -> DatasetEntry | None:
         if explicit is not None and i < len(explicit):
             return None if explicit[i] is None else self.datasets[explicit[i]]
         own = getattr(network, "dataset", None)
@@ -97,7 +129,10 @@ class AppState:
             entry.compute.shutdown(wait=False, cancel_futures=True)
 
 
-def _find(entries: list, key: str, what: str):
+_Entry = TypeVar("_Entry", NetworkEntry, DatasetEntry)
+
+
+def _find(entries: list[_Entry], key: str, what: str) -> _Entry:
     for entry in entries:
         if entry.id == key:
             return entry
@@ -107,8 +142,13 @@ def _find(entries: list, key: str, what: str):
     raise NotFoundError(f"no {what} {key!r}; valid ids: {valid}")
 
 
-def _json_result(result: Any) -> Any:
-    """Job results go over JSON: keep plain data, drop anything else (images are served by their own URLs)."""
+def job_json(job: Job) -> dict[str, Any]:
+    """A job as JSON (``schemas.JobInfo``): results keep their plain data; objects a job keeps for later requests
+    (an analysis result, images) are served by their own URLs."""
+    return job.to_dict(result=_plain)
+
+
+def _plain(result: Any) -> Any:
     if isinstance(result, dict):
         return {k: v for k, v in result.items() if isinstance(v, (str, int, float, bool, list, type(None)))}
     return result if isinstance(result, (str, int, float, bool, list, type(None))) else None

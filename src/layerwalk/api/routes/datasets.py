@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from layerwalk.api import schemas, wire
+from layerwalk.api import schemas, service, wire
 from layerwalk.api.deps import DatasetDep, StateDep
 from layerwalk.api.routes._responses import PNG, versioned
-from layerwalk.api.routes.inputs import _check_index, _label
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=schemas.ERRORS)
 
@@ -18,7 +17,7 @@ router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=schemas.
 @router.get("", operation_id="listDatasets", response_model=list[schemas.DatasetInfo])
 def list_datasets(state: StateDep) -> list[dict]:
     """All datasets with their size, class names and channel count."""
-    return [{"id": d.id, "name": str(d.dataset.name), "spec": getattr(d.dataset, "spec", None),
+    return [{"id": d.id, "name": str(d.dataset.name), "spec": d.dataset.spec,
              "size": len(d.dataset), "class_names": list(d.dataset.class_names or []),
              "channels": int(d.dataset.channels)} for d in state.datasets]
 
@@ -28,14 +27,15 @@ def list_items(dataset: DatasetDep, offset: Annotated[int, Query(ge=0)] = 0,
                limit: Annotated[int, Query(ge=1, le=500)] = 24) -> dict:
     """A page of items: index, label and class name."""
     total = len(dataset.dataset)
-    items = [{"index": i, **_label(dataset, i)} for i in range(min(offset, total), min(offset + limit, total))]
+    indices = range(min(offset, total), min(offset + limit, total))
+    items = [{"index": i, **service.item_label(dataset, i)} for i in indices]
     return {"total": total, "offset": offset, "items": items}
 
 
 @router.get("/{did}/items/{i}/image", operation_id="getDatasetImage", response_class=Response, responses=PNG)
 async def get_item_image(dataset: DatasetDep, i: Annotated[int, Path(ge=0)]):
     """One item's original pixels as PNG."""
-    _check_index(dataset, i)
+    service.check_index(dataset, i)
     image = await run_in_threadpool(dataset.dataset.image, i)
     return versioned(await run_in_threadpool(wire.png_bytes, image), "image/png", None,
                      **{"Cache-Control": "max-age=3600"})

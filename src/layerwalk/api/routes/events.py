@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from layerwalk.api import schemas
+from layerwalk.api import schemas, service
 from layerwalk.api.deps import StateDep
 from layerwalk.api.events import event_stream
-from layerwalk.api.routes.jobs import sse_response
 
 router = APIRouter(prefix="/api/events", tags=["events"], responses=schemas.ERRORS)
 
@@ -17,4 +16,4 @@ router = APIRouter(prefix="/api/events", tags=["events"], responses=schemas.ERRO
             responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
 def events(state: StateDep) -> StreamingResponse:
     """Server-sent events: `event: input` {network, version, source} and `event: job` (job JSON)."""
-    return sse_response(event_stream(state.events, state.settings.heartbeat_seconds))
+    return service.sse_response(event_stream(state.events, state.settings.heartbeat_seconds))

@@ -9,7 +9,6 @@ from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import schemas, service
 from layerwalk.api.deps import NetworkDep, StateDep
-from layerwalk.errors import NotFoundError
 
 router = APIRouter(prefix="/api/networks/{nid}/input", tags=["input"], responses=schemas.ERRORS)
 
@@ -19,18 +18,16 @@ async def set_input(entry: NetworkDep, state: StateDep, body: Annotated[schemas.
     """Set the input from a dataset item, a noise seed or a finished feature visualization; runs the forward pass."""
     if isinstance(body, schemas.DatasetSource):
         dataset = state.dataset(body.dataset)
-        _check_index(dataset, body.index)
+        service.check_index(dataset, body.index)
         image = await run_in_threadpool(dataset.dataset.image, body.index)
-        source = {"source": "dataset", "dataset": dataset.id, "index": body.index, **_label(dataset, body.index)}
+        source = {"source": "dataset", "dataset": dataset.id, "index": body.index,
+                  **service.item_label(dataset, body.index)}
     elif isinstance(body, schemas.NoiseSource):
         image = await run_in_threadpool(_noise, entry, body.seed)
         source = {"source": "noise", "seed": body.seed}
     else:
         entry.network.graph.node(body.layer)  # 404 naming the layers
-        image = entry.featurevis_images.get((body.layer, body.channel))
-        if image is None:
-            raise NotFoundError(f"no feature visualization of layer {body.layer!r} channel {body.channel} yet; "
-                                f"start one with POST /api/networks/{entry.id}/layers/{body.layer}/featurevis")
+        image = service.featurevis_image(entry, body.layer, body.channel)
         source = {"source": "featurevis", "layer": body.layer, "channel": body.channel}
     snapshot = await service.set_input(state, entry, image, source)
     return service.input_response(entry, snapshot)
@@ -47,18 +44,6 @@ async def upload_input(entry: NetworkDep, state: StateDep, file: Annotated[Uploa
     name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:120]
     snapshot = await service.set_input(state, entry, image, {"source": "upload", "name": name})
     return service.input_response(entry, snapshot)
-
-
-def _check_index(dataset, index: int) -> None:
-    size = len(dataset.dataset)
-    if index >= size:
-        raise NotFoundError(f"no item {index} in dataset {dataset.id}; valid indices: 0…{size - 1}")
-
-
-def _label(dataset, index: int) -> dict:
-    label = dataset.dataset.label(index)
-    names = dataset.dataset.class_names or []
-    return {"label": label, "class_name": names[label] if label is not None and 0 <= label < len(names) else None}
 
 
 def _noise(entry, seed: int):

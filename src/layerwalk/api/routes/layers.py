@@ -10,15 +10,15 @@ from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import schemas, service, wire
 from layerwalk.api.deps import LayerDep, NetworkDep, SnapshotDep, StateDep
-from layerwalk.api.errors import NotAvailable
 from layerwalk.api.routes._responses import OCTET, PNG, ZIP, versioned
-from layerwalk.api.routes.networks import activations_response
+from layerwalk.capture import GraphNode
+from layerwalk.engine import Snapshot
 from layerwalk.errors import NotFoundError
 
 router = APIRouter(prefix="/api/networks/{nid}/layers/{lid}", tags=["layers"], responses=schemas.ERRORS)
 
 
-def _require_activation(snapshot, layer) -> None:
+def _require_activation(snapshot: Snapshot, layer: GraphNode) -> None:
     if layer.id not in snapshot.activations:
         raise NotFoundError(f"layer {layer.id!r} ({layer.kind}) has no activation to show")
 
@@ -28,7 +28,8 @@ async def get_layer_activations(entry: NetworkDep, snapshot: SnapshotDep, layer:
                                 request: Request):
     """One layer's activation in the binary activation format."""
     _require_activation(snapshot, layer)
-    return await activations_response(entry, snapshot, [layer.id], state, request)
+    body, headers = await service.activations_body(entry, snapshot, [layer.id], state, request)
+    return versioned(body, "application/octet-stream", snapshot.version, **headers)
 
 
 @router.get("/activations.png", operation_id="getLayerAtlas", response_class=Response, responses=PNG)
@@ -65,14 +66,11 @@ async def export_layer(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep
                      **{"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/featurevis", operation_id="startFeaturevis", response_model=schemas.JobCreated,
-             responses={501: {"model": schemas.ErrorResponse}})
+@router.post("/featurevis", operation_id="startFeaturevis", response_model=schemas.JobCreated)
 def start_featurevis(entry: NetworkDep, layer: LayerDep, state: StateDep,
-                     body: Annotated[schemas.FeaturevisRequest, Body()] = schemas.FeaturevisRequest()) -> dict:
+                     body: Annotated[schemas.FeaturevisRequest | None, Body()] = None) -> dict:
     """Start a feature visualization job for some channels of this layer; follow it under /api/jobs/{id}."""
-    if "featurevis" not in state.jobs.kinds:
-        raise NotAvailable("feature visualization is not available in this installation (layerwalk.featurevis "
-                           "is missing); update layerwalk")
+    body = body or schemas.FeaturevisRequest()
     channels = body.channels
     c = layer.shape[0] if layer.shape else 1
     if channels is not None and any(ch >= c for ch in channels):
@@ -82,18 +80,10 @@ def start_featurevis(entry: NetworkDep, layer: LayerDep, state: StateDep,
     return {"job": job.id}
 
 
-def _featurevis_result(entry, layer):
-    result = entry.featurevis_results.get(layer.id)
-    if result is None:
-        raise NotFoundError(f"no feature visualization of layer {layer.id!r} yet; start one with "
-                            f"POST /api/networks/{entry.id}/layers/{layer.id}/featurevis")
-    return result
-
-
 @router.get("/featurevis.png", operation_id="getFeaturevisAtlas", response_class=Response, responses=PNG)
 async def get_featurevis_atlas(entry: NetworkDep, layer: LayerDep):
     """The latest feature visualization of this layer: all channels' images on a near-square grid (RGB PNG)."""
-    result = _featurevis_result(entry, layer)
+    result = service.featurevis_result(entry, layer.id)
     return Response(await run_in_threadpool(wire.image_atlas_png, result.images), media_type="image/png",
                     headers={"X-Featurevis-Channels": ",".join(map(str, result.channels))})
 
@@ -101,9 +91,5 @@ async def get_featurevis_atlas(entry: NetworkDep, layer: LayerDep):
 @router.get("/featurevis/{channel}.png", operation_id="getFeaturevisImage", response_class=Response, responses=PNG)
 async def get_featurevis_image(entry: NetworkDep, layer: LayerDep, channel: int):
     """One channel's feature visualization image (PNG, the network's input size)."""
-    result = _featurevis_result(entry, layer)
-    image = entry.featurevis_images.get((layer.id, channel))
-    if image is None:
-        raise NotFoundError(f"layer {layer.id!r} has feature visualizations for channels {result.channels}, "
-                            f"not {channel}")
+    image = service.featurevis_image(entry, layer.id, channel)
     return Response(await run_in_threadpool(wire.png_bytes, image), media_type="image/png")

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import schemas, service, wire
-from layerwalk.api.config import is_loopback
 from layerwalk.api.deps import NetworkDep, SnapshotDep, StateDep
 from layerwalk.api.routes._responses import OCTET, PNG, versioned
 from layerwalk.api.state import NetworkEntry
@@ -29,8 +28,7 @@ def get_graph(entry: NetworkDep) -> dict:
     graph = entry.network.graph
     if entry._layout is None:
         entry._layout = layout_graph(graph)
-    has_weights = getattr(entry.network, "has_weights", lambda nid: False)
-    nodes = [{**n.to_dict(), "has_weights": bool(n.module) and has_weights(n.id)} for n in graph.nodes]
+    nodes = [{**n.to_dict(), "has_weights": bool(n.module) and entry.network.has_weights(n.id)} for n in graph.nodes]
     return {"network": entry.id, "nodes": nodes, "total_params": graph.total_params, "detail": graph.detail,
             "method": graph.method, "layout": entry._layout}
 
@@ -50,23 +48,14 @@ async def get_input_image(snapshot: SnapshotDep):
 @router.get("/{nid}/activations", operation_id="getActivations", response_class=Response, responses=OCTET)
 async def get_activations(entry: NetworkDep, snapshot: SnapshotDep, state: StateDep, request: Request):
     """Every displayed layer's activation in one binary response (format: docs/architecture.md)."""
-    return await activations_response(entry, snapshot, service.activation_layers(entry, snapshot), state, request)
-
-
-async def activations_response(entry: NetworkEntry, snapshot, layer_ids: list[str], state, request: Request):
-    encoding = wire.choose_encoding(request.headers.get("accept-encoding"))
-    client = request.client.host if request.client else ""
-    if state.settings.compress == "never" or (state.settings.compress == "remote" and is_loopback(client)):
-        encoding = None  # on loopback, compressing costs more time than sending the bytes
-    body = await service.on_compute_thread(entry, service.activations_payload, entry, snapshot, layer_ids, encoding,
-                                           state.settings.gzip_level)
-    headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": encoding} if encoding else {})}
+    body, headers = await service.activations_body(entry, snapshot, service.activation_layers(entry, snapshot),
+                                                   state, request)
     return versioned(body, "application/octet-stream", snapshot.version, **headers)
 
 
 def network_info(entry: NetworkEntry) -> dict:
     net = entry.network
-    return {"id": entry.id, "name": str(net.name), "spec": getattr(net, "spec", None),
+    return {"id": entry.id, "name": str(net.name), "spec": net.spec,
             "input_shape": [int(v) for v in net.input_size], "num_layers": len(net.graph.nodes),
             "dataset": entry.dataset.id if entry.dataset else None, "class_names": list(net.class_names or []),
             "version": net.snapshot.version}
