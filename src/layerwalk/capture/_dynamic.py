@@ -17,6 +17,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils import _pytree as pytree
 
+from layerwalk.capture._layout import permutation_of
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, is_leaf,
@@ -123,7 +124,7 @@ class _ExecutionWatcher(TorchFunctionMode):
             def make() -> Op:
                 return Op(op_id, path, kind, tuple(tensors[0].shape[1:]), srcs, module_label(module, kind),
                           module=module, module_path=path, params=count_params(module),
-                          weight=layer_weight(kind, getattr(module, "weight", None)))
+                          weight=layer_weight(kind, getattr(module, "weight", None)), full=tuple(tensors[0].shape))
             self.on_op(op_id, tensors[0], make)
             self.produced(op_id, output)
         return hook
@@ -148,10 +149,12 @@ class _ExecutionWatcher(TorchFunctionMode):
         def make() -> Op:
             # Parameters used functionally (ConvNeXt's layer scale) belong to the op that uses them.
             used = [t for t in _tensors((args, kwargs)) if isinstance(t, nn.Parameter)]
+            source = next(t for t in _tensors((args, kwargs)) if self.source(t) is not None)
             return Op(op_id, name, kind, tuple(tensors[0].shape[1:]), srcs, function_label(fname, kind),
                       params=sum(t.numel() for t in used),
                       module_path=self.param_owner(used[0]) if used else None,  # for its weight histogram
-                      weight=layer_weight(kind, args[1] if len(args) > 1 else None))
+                      weight=layer_weight(kind, args[1] if len(args) > 1 else None), full=tuple(tensors[0].shape),
+                      perm=permutation_of(source, tensors[0]) if kind == "reshape" else None)
         self.on_op(op_id, tensors[0], make)
         self.produced(op_id, out)
         return out
@@ -169,7 +172,7 @@ class DynamicCapture:
 
     def __init__(self, model: nn.Module, example: torch.Tensor):
         self.model = model
-        ops: list[Op] = [Op("input", "input", "input", tuple(example.shape[1:]), [])]
+        ops: list[Op] = [Op("input", "input", "input", tuple(example.shape[1:]), [], full=tuple(example.shape))]
         versions: list[tuple[Op, torch.Tensor, int]] = []
 
         def on_op(op_id, tensor, make):
@@ -190,6 +193,15 @@ class DynamicCapture:
         by_id = {o.id: o for o in ops}
         by_id[output_id].is_model_output = True
         self.op_graph = OpGraph(ops, "dynamic", output_id)
+
+    def full_shapes(self, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
+        """Every op's output shape (batch included) for input ``x``."""
+        shapes = {"input": tuple(x.shape)}
+        watcher = _ExecutionWatcher(self.model, lambda op_id, tensor, make: shapes.__setitem__(op_id, tuple(tensor.shape)))
+        with torch.no_grad(), FORWARD_LOCK.read(), watcher:
+            watcher.produced("input", x)
+            self.model(x)
+        return shapes
 
     def run(self, x: torch.Tensor, ends: dict[str, str], put: Callable[[str, torch.Tensor], None]):
         """Forward ``x`` through the model, calling ``put(node_id, tensor)`` for every op in ``ends``."""

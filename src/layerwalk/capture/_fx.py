@@ -11,6 +11,7 @@ import torch.fx as fx
 from torch import nn
 from torch.utils import _pytree as pytree
 
+from layerwalk.capture._layout import permutation_of
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._recording import record
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
@@ -128,6 +129,10 @@ class FxCapture:
                         module_path=used[0].target.rpartition(".")[0] if used else None,  # its weight histogram
                         weight=layer_weight(kind, _arg_value(n, 1, rec.values)))
             op.mutated_later = value._version != rec.versions.get(n.name, value._version)
+            op.full = tuple(value.shape)
+            if op.kind == "reshape":
+                source = next(a for a in n.all_input_nodes if a.name in data_inputs)
+                op.perm = permutation_of(_first_tensor(rec.values[source.name]), value)
             ops.append(op)
             fx_name[op.id] = n.name
             data_inputs[n.name] = [op.id]
@@ -136,6 +141,13 @@ class FxCapture:
         ops_by_id = {o.id: o for o in ops}
         ops_by_id[output_id].is_model_output = True
         return OpGraph(ops, "fx", output_id), fx_name
+
+    def full_shapes(self, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
+        """Every op's output shape (batch included) for input ``x``."""
+        rec = _ValueRecorder(self._gm)
+        with torch.no_grad(), FORWARD_LOCK.read():
+            rec.run(x)
+        return {op_id: tuple(_first_tensor(rec.values[name]).shape) for op_id, name in self._fx_name.items()}
 
     def runner(self, ends: dict[str, str]) -> fx.GraphModule:
         """A module equivalent to the model that records op ``o``'s value as node ``ends[o]`` (call once)."""
@@ -151,7 +163,8 @@ class FxCapture:
 
 def _check_same_output(gm: fx.GraphModule, model: nn.Module, example: torch.Tensor) -> None:
     """Raise ``TraceMismatch`` unless ``gm`` and ``model`` give the same output on a random input."""
-    x = torch.randn(example.shape, generator=torch.Generator().manual_seed(0)).to(example)
+    shape = (2, *example.shape[1:])  # a batch of 2 also catches batch sizes fixed at trace time
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(0)).to(example)
     with torch.no_grad(), FORWARD_LOCK.read():
         expected = _first_tensor(model(x))
         try:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from layerwalk.capture._layout import Display
+
 
 @dataclass
 class Op:
@@ -26,6 +28,10 @@ class Op:
     mutated_later: bool = False         # an in-place op changes this output after it is produced → record a copy
     is_model_output: bool = False
     weight: nn.Parameter | None = None  # conv/linear weight (lets feature visualization compute one channel only)
+    full: tuple[int, ...] = ()          # output shape WITH the batch dimension, for a batch of 1
+    perm: tuple[int, ...] | None = None  # the output is its input permuted so (see _layout.permutation_of)
+    display: Display = Display()         # how the recorded tensor becomes a panel (set by _layout.assign)
+    omitted: str | None = None           # why this op cannot be shown (set by _layout.assign)
 
 
 def layer_weight(kind: str, value) -> nn.Parameter | None:

@@ -17,8 +17,10 @@ class StopForward(Exception):
 
 
 class Sink:
-    def __init__(self, wanted: set[str] | None, stop_after: str | None, clone_ids: frozenset[str]):
+    def __init__(self, wanted: set[str] | None, stop_after: str | None, clone_ids: frozenset[str],
+                 displays: dict | None = None):
         self.wanted = wanted
+        self.displays = displays or {}
         self.stop_after = stop_after
         self.clone_ids = clone_ids
         self.outputs: dict[str, torch.Tensor] = {}
@@ -29,7 +31,9 @@ class Sink:
                 value = next((v for v in value if isinstance(v, torch.Tensor)), None)
             if isinstance(value, torch.Tensor):
                 # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
-                self.outputs[node_id] = value.clone() if node_id in self.clone_ids else value
+                value = value.clone() if node_id in self.clone_ids else value
+                display = self.displays.get(node_id)
+                self.outputs[node_id] = display.apply(value) if display is not None else value
         if node_id == self.stop_after:
             raise StopForward
 

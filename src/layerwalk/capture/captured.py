@@ -9,6 +9,7 @@ from torch import nn
 
 from layerwalk.capture._dynamic import DynamicCapture
 from layerwalk.capture._fx import FxCapture, first_line
+from layerwalk.capture._layout import assign
 from layerwalk.capture._recording import Sink, StopForward, recording
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.fold import OUTPUT_ID, fold
@@ -34,12 +35,15 @@ class CapturedModel:
             raise ValueError(f"method must be auto, fx or dynamic, got {method!r}")
         self.model = model
         self._fx = self._dyn = None
-        op_graph = self._capture(model, example_input, method)
+        example = example_input[:1]  # the batch dimension is found by comparing a batch of 1 with one of 2
+        op_graph = self._capture(model, example, method)
+        notes = assign(op_graph, self._batch2_shapes(example))
         paths = {id(m): p for p, m in model.named_modules()}
-        folded = fold(op_graph, detail, paths)
+        folded = fold(op_graph, detail, paths, tuple(notes))
         self.graph: LayerGraph = folded.graph
         self._ends = {**folded.ends, "input": "input"}
         self._clone_ids = folded.clone_ids
+        self._displays = folded.displays
         self.output_is_probability = folded.output_is_probability
         # The weight of each node's first op, if it is a conv/linear: one channel of such a node can be computed
         # on its own (feature visualization does, see featurevis/channel_slice.py).
@@ -73,6 +77,14 @@ class CapturedModel:
                 "Check the model's expected input size (CLI: --input-size C,H,W) and number of channels."
             ) from exc
 
+    def _batch2_shapes(self, example: torch.Tensor) -> dict[str, tuple[int, ...]]:
+        capture = self._fx or self._dyn
+        try:
+            return capture.full_shapes(_batch_of_two(example))
+        except Exception as exc:  # noqa: BLE001 - a model that only takes one sample: dims of 1 are then the batch
+            log.info("%s fails on a batch of 2 (%s)", type(self.model).__name__, first_line(exc))
+            return {}
+
     def head_weight(self, node_id: str) -> nn.Parameter | None:
         """The conv/linear weight that starts node ``node_id`` (conv→norm→act), or None."""
         return self._head_weights.get(node_id)
@@ -101,7 +113,7 @@ class CapturedModel:
         """
         if stop_after is not None:
             self.graph.node(stop_after)  # NotFoundError for an unknown id
-        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids)
+        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays)
         out = None
         with recording(sink), FORWARD_LOCK.read():
             try:
@@ -123,6 +135,10 @@ class CapturedModel:
         if self.output_is_probability or t.dim() != 2:
             return t
         return torch.softmax(t.float(), dim=1)
+
+
+def _batch_of_two(example: torch.Tensor) -> torch.Tensor:
+    return torch.cat([example, torch.randn_like(example)])
 
 
 def capture_model(model: nn.Module, example_input: torch.Tensor, detail: str = "layers",

@@ -24,6 +24,7 @@ class Folded:
     ends: dict[str, str]            # op id whose output IS the activation → node id
     clone_ids: frozenset[str]       # node ids whose op output is changed in place later in the forward pass
     output_is_probability: bool
+    displays: dict                  # node id → Display, where the recorded tensor is not (batch, C, …) as it is
 
 
 @dataclass
@@ -43,21 +44,24 @@ class _Group:
         return {o.kind for o in self.ops[1:]}
 
 
-def fold(g: OpGraph, detail: str, module_paths: dict[int, str]) -> Folded:
-    """Fold ``g`` for display; ``module_paths`` maps ``id(module)`` to its path (for trackers' tracked modules)."""
+def fold(g: OpGraph, detail: str, module_paths: dict[int, str], notes: tuple[str, ...] = ()) -> Folded:
+    """Fold ``g`` for display; ``module_paths`` maps ``id(module)`` to its path (for trackers' tracked modules).
+
+    Ops marked ``omitted`` (see ``_layout``) are hidden in both details; ``notes`` say which and why.
+    """
     if detail not in ("layers", "ops"):
         raise ValueError(f"detail must be 'layers' or 'ops', got {detail!r}")
     if detail == "layers" and any(o.kind in ("tracker", "marker") for o in g.ops):
         return _fold_trackers(g, module_paths)
     groups, group_of = _groups(g, hide_transparent=(detail == "layers"))
-    return _finish(g, groups, group_of, detail, g.method)
+    return _finish(g, groups, group_of, detail, g.method, notes)
 
 
 # --- layers / ops ----------------------------------------------------------------------------------------------
 def _resolver(g: OpGraph, hide_transparent: bool):
     rep: dict[str, str] = {}
     for op in g.ops:
-        hidden = hide_transparent and op.kind in TRANSPARENT_KINDS and op.inputs
+        hidden = ((hide_transparent and op.kind in TRANSPARENT_KINDS) or op.omitted) and op.inputs
         rep[op.id] = rep[op.inputs[0]] if hidden else op.id
     return rep
 
@@ -103,10 +107,12 @@ def _fold_target(op: Op, srcs: list[str], consumers: dict[str, int], group_of: d
     return grp
 
 
-def _finish(g: OpGraph, groups: dict[str, _Group], group_of: dict[str, _Group], detail: str, method: str) -> Folded:
+def _finish(g: OpGraph, groups: dict[str, _Group], group_of: dict[str, _Group], detail: str, method: str,
+            notes: tuple[str, ...]) -> Folded:
     nodes: list[GraphNode] = []
     ends: dict[str, str] = {}
     clone: set[str] = set()
+    displays = {}
     for head_id, grp in groups.items():
         precursors = _dedup(group_of[i].head.id for i in grp.inputs)
         with_weights = next((o for o in grp.ops if o.params), None)
@@ -120,16 +126,20 @@ def _finish(g: OpGraph, groups: dict[str, _Group], group_of: dict[str, _Group], 
         ends[grp.end.id] = head_id
         if grp.end.mutated_later:
             clone.add(head_id)
+        if not grp.end.display.is_identity:
+            displays[head_id] = grp.end.display
     out_op = g.by_id[g.output_id]
     producer = group_of[g.output_id].head.id
-    return _with_output(nodes, ends, clone, producer, out_op, detail, method)
+    return _with_output(nodes, ends, clone, producer, out_op, detail, method, displays, notes)
 
 
-def _with_output(nodes, ends, clone, producer: str, out_op: Op, detail: str, method: str) -> Folded:
+def _with_output(nodes, ends, clone, producer: str, out_op: Op, detail: str, method: str, displays=None,
+                 notes: tuple[str, ...] = ()) -> Folded:
     probability = out_op.kind == "softmax"
     nodes.append(GraphNode(id=OUTPUT_ID, name="output", kind="output", shape=out_op.shape,
                            precursors=(producer,), label="" if probability else "softmax"))
-    return Folded(LayerGraph(tuple(nodes), detail=detail, method=method), ends, frozenset(clone), probability)
+    graph = LayerGraph(tuple(nodes), detail=detail, method=method, notes=tuple(notes))
+    return Folded(graph, ends, frozenset(clone), probability, displays or {})
 
 
 # --- trackers ----------------------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ class LayerGraph:
     nodes: tuple[GraphNode, ...]
     detail: str = "layers"
     method: str = "fx"
+    notes: tuple[str, ...] = ()  # what the graph leaves out and why (ops no panel can show correctly)
     _index: dict = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
@@ -100,6 +101,7 @@ class LayerGraph:
             "total_params": self.total_params,
             "detail": self.detail,
             "method": self.method,
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -109,7 +111,8 @@ class LayerGraph:
                          "folded": tuple(n.get("folded", ()))})
             for n in data["nodes"]
         )
-        return cls(nodes, detail=data.get("detail", "layers"), method=data.get("method", "fx"))
+        return cls(nodes, detail=data.get("detail", "layers"), method=data.get("method", "fx"),
+                   notes=tuple(data.get("notes", ())))
 
     def summary(self) -> str:
         """A human-readable table (what ``layerwalk graph`` prints)."""
@@ -118,4 +121,5 @@ class LayerGraph:
             shape = "×".join(map(str, n.shape)) or "-"
             rows.append(f"{n.id:<34} {n.kind:<8} {shape:<18} {n.params:>10,}  {', '.join(n.precursors)}")
         rows.append(f"{len(self.nodes)} nodes, {self.total_params:,} parameters (capture: {self.method}, detail: {self.detail})")
+        rows.extend(f"note: {note}" for note in self.notes)
         return "\n".join(rows)
