@@ -42,24 +42,32 @@ def test_job_runs_to_done_with_progress_events(jobs):
 
 
 def test_eta_is_extrapolated_while_running(jobs):
-    gate = threading.Event()
-    job = jobs.submit("steps", n=4, delay=0.05, gate=gate)
-    gate.set()
-    deadline = time.time() + 5
-    while job.progress < 0.25 and time.time() < deadline:
-        time.sleep(0.01)
-    if job.state is JobState.RUNNING:
-        eta = job.to_dict()["eta_seconds"]
-        assert eta is not None and 0 <= eta < 5
-    jobs.wait(job.id, 5)
+    quarter, release = threading.Event(), threading.Event()
+
+    def quarter_then_hold(ctx):
+        time.sleep(0.05)  # a quarter of the work takes 50 ms …
+        ctx.progress(0.25, "a quarter")
+        quarter.set()
+        release.wait(10)  # … then the job holds, still running, while the test reads its ETA
+
+    jobs.register("hold", quarter_then_hold)
+    job = jobs.submit("hold")
+    try:
+        assert quarter.wait(5)
+        eta = job.eta_seconds
+        elapsed = time.monotonic() - job.started
+        assert job.state is JobState.RUNNING
+        assert 0.149 <= eta <= 3 * elapsed  # three more quarters at the rate so far (≥ 3 × 50 ms)
+    finally:
+        release.set()
+    assert jobs.wait(job.id, 5).state is JobState.DONE and job.to_dict()["eta_seconds"] == 0
 
 
 def test_cancel_running_job_cooperatively(jobs):
-    gate = threading.Event()
-    job = jobs.submit("steps", n=100, delay=0.01, gate=gate)
-    gate.set()
-    while job.progress == 0:
-        time.sleep(0.005)
+    started = threading.Event()
+    jobs.add_listener(lambda j: started.set() if j.progress > 0 else None)
+    job = jobs.submit("steps", n=100, delay=0.01)
+    assert started.wait(5)
     jobs.cancel(job.id)
     assert jobs.wait(job.id, 5).state is JobState.CANCELLED
     assert job.progress < 1.0 and job.to_dict()["result"] is None
