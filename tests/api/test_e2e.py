@@ -79,7 +79,8 @@ def test_readers_never_see_a_mix_while_inputs_change(server):
             i = 0
             while not stop.is_set():
                 seed = SEEDS[i % len(SEEDS)]
-                seed_of[c.post("/api/networks/n0/input", json={"source": "noise", "seed": seed}).json()["version"]] = seed
+                r = c.post("/api/networks/n0/input", json={"source": "noise", "seed": seed})
+                seed_of[r.json()["version"]] = seed
                 i += 1
 
     t = threading.Thread(target=writer)
