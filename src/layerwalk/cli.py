@@ -132,6 +132,9 @@ def _add_analyze(sub) -> None:
     p.add_argument("--features", choices=["sorted", "gap"], default="sorted", help="t-SNE features")
     p.add_argument("--perplexity", type=float, default=50.0)
     p.add_argument("--method", choices=["opentsne", "sklearn"], default="opentsne", help="t-SNE implementation")
+    p.add_argument("--item", type=int, default=0, help="focus: the dataset item to look at (default 0)")
+    p.add_argument("--channels", help="focus: comma list of filters (default: the --top by maximum activation)")
+    p.add_argument("--top", type=int, default=5, help="focus: how many top filters (default 5)")
     p.add_argument("--no-plots", action="store_true", help="tables only")
     p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -147,8 +150,11 @@ def _run_analyze(args) -> int:
     what = parse_what(args.what)
     net = Network.from_spec(args.spec, weights=args.weights, dataset=args.dataset, device=args.device)
     layers = [v.strip() for v in args.layers.split(",")] if args.layers else None
+    channels = [int(c) for c in args.channels.split(",")] if args.channels else None
+    image = net.dataset.image(args.item) if "focus" in what and net.dataset is not None else None
     written = write_report(net, what, args.out, plot=not args.no_plots, n=args.n, layers=layers, seed=args.seed,
-                           features=args.features, perplexity=args.perplexity, method=args.method)
+                           features=args.features, perplexity=args.perplexity, method=args.method,
+                           channels=channels, top=args.top, image=image)
     for w, files in written.items():
         print(f"{w}: {files['csv']}, {files['json']}" + (f", {len(files['png'])} PNG" if files["png"] else ""))
     return 0

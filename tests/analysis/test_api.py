@@ -66,3 +66,18 @@ def test_bad_requests_name_the_problem(client):
     assert client.post("/api/networks/n0/analysis", json={"what": "magic"}).status_code == 422
     r = client.get("/api/networks/n0/analysis/j999/data")
     assert r.status_code == 404
+
+
+def test_focus_job_on_the_current_input(client):
+    client.post("/api/networks/n0/input", json={"source": "dataset", "dataset": "d0", "index": 3})
+    job = _finish(client, client.post("/api/networks/n0/analysis",
+                                      json={"what": "focus", "layers": ["0"], "channels": [0, 3]}).json()["job"])
+    assert job["result"]["analysis"] == "focus" and job["result"]["layers"] == ["0"]
+    filters = client.get(job["result"]["data"]).json()["filters"]
+    assert [f["channel"] for f in filters] == [0, 3]
+    brightest = max(v for row in client.app.state.layerwalk.networks[0].network.dataset.dataset[3][0][0].tolist()
+                    for v in row)
+    for f, w in zip(filters, (1.0, 0.5)):           # channel c is relu(w_c·x): its peak is w_c × the brightest pixel
+        values = [n[2] for n in f["neurons"]]
+        assert abs(max(values) - brightest * w) < 1e-5 and min(values) >= 0.98 * brightest * w - 1e-6
+    assert client.get(job["result"]["chart"]).content[:4] == b"\x89PNG"

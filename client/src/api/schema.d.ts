@@ -459,7 +459,7 @@ export interface paths {
         put?: never;
         /**
          * Start Analysis
-         * @description Start an analysis job (stats, dead, pca, tsne, rf) over this network's dataset; follow it at /api/jobs/{id}.
+         * @description Start an analysis job (stats, dead, pca, tsne, rf, focus on the current input); follow it at /api/jobs/{id}.
          */
         post: operations["startAnalysis"];
         delete?: never;
@@ -543,7 +543,7 @@ export interface components {
              * Analysis
              * @enum {string}
              */
-            analysis: "stats" | "dead" | "pca" | "tsne" | "rf";
+            analysis: "stats" | "dead" | "pca" | "tsne" | "rf" | "focus";
             /** Layers */
             layers: string[];
             /**
@@ -568,7 +568,7 @@ export interface components {
              * What
              * @enum {string}
              */
-            what: "stats" | "dead" | "pca" | "tsne" | "rf";
+            what: "stats" | "dead" | "pca" | "tsne" | "rf" | "focus";
             /**
              * N
              * @description dataset inputs (default 20; tsne 500)
@@ -601,6 +601,23 @@ export interface components {
              * @enum {string}
              */
             method?: "opentsne" | "sklearn";
+            /**
+             * Channels
+             * @description focus: filters (default: top)
+             */
+            channels?: number[] | null;
+            /**
+             * Top
+             * @description focus: the top filters by maximum activation
+             * @default 5
+             */
+            top?: number;
+            /**
+             * Threshold
+             * @description focus: keep neurons above threshold × max
+             * @default 0.98
+             */
+            threshold?: number;
         };
         /** AxisFieldInfo */
         AxisFieldInfo: {

@@ -94,3 +94,23 @@ def _palette(n: int):
 
     cmap = colormaps["tab20"]
     return [cmap(i % 20) for i in range(n)]
+
+
+def focus_plot(focus, fill: bool = True):
+    """The input with each kept neuron's receptive field as a square: one colour per filter, or per layer when
+    the focus spans several layers (opacity 0.3 when filled, as in the thesis's figure 17)."""
+    from matplotlib.patches import Rectangle
+
+    fig, ax = _figure(6, 6)
+    ax.imshow(focus.input_image, cmap="gray" if focus.input_image.mode == "L" else None)
+    layers = list(dict.fromkeys(f.layer for f in focus.filters))
+    keys = layers if len(layers) > 1 else [(f.layer, f.channel) for f in focus.filters]
+    colors = dict(zip(keys, _palette(len(keys))))
+    for f in focus.filters:
+        color = colors[f.layer if len(layers) > 1 else (f.layer, f.channel)]
+        for y0, x0, y1, x1 in f.boxes:
+            ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, facecolor=color if fill else "none",
+                                   edgecolor=color, alpha=0.3 if fill else 1.0, linewidth=1))
+    ax.set(xticks=[], yticks=[], title="DeconvNet focus: " + ", ".join(
+        layers if len(layers) > 1 else [f"{f.layer}:{f.channel}" for f in focus.filters]))
+    return fig

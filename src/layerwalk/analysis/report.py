@@ -31,6 +31,8 @@ def figures(what: str, result, stats=None) -> dict[str, object]:
     if what == "pca":
         return {f"pca-{_safe(k)}": plots.pca_plot(p, stats[k].max if stats and k in stats.layers else None)
                 for k, p in result.items()}
+    if what == "focus":
+        return {"focus": plots.focus_plot(result)}
     return {f"tsne-{_safe(result.node)}": plots.embedding_plot(result)}
 
 
@@ -67,6 +69,8 @@ def chart(what: str, result, layer: str | None = None):
         return plots.receptive_field_plot(result)
     if what == "tsne":
         return plots.embedding_plot(result)
+    if what == "focus":
+        return plots.focus_plot(result)
     layers = list(result.layers if what in ("stats", "dead") else result)
     layer = layer or layers[0]
     if layer not in layers:

@@ -7,11 +7,12 @@ from layerwalk.analysis.channel_stats import channel_stats
 from layerwalk.analysis.dead_filters import dead_filters
 from layerwalk.analysis.filter_pca import filter_pca
 from layerwalk.analysis.filters import conv_nodes
+from layerwalk.analysis.focus import focus_layers
 from layerwalk.analysis.input_embedding import input_embedding
 from layerwalk.analysis.receptive_field import receptive_fields
 from layerwalk.errors import LayerwalkError
 
-ANALYSES = ("rf", "stats", "dead", "pca", "tsne")
+ANALYSES = ("rf", "stats", "dead", "pca", "tsne", "focus")
 NEEDS_DATASET = ("stats", "dead", "tsne")
 
 
@@ -34,12 +35,15 @@ def default_embedding_layer(network) -> str:
 
 def run_analysis(network, what: str, *, dataset=None, n: int | None = None, layers: list[str] | None = None,
                  seed: int = 0, features: str = "sorted", perplexity: float = 50.0, method: str = "opentsne",
-                 stats=None, progress: Progress | None = None):
+                 stats=None, channels: list[int] | None = None, top: int = 5, threshold: float = 0.98,
+                 image=None, progress: Progress | None = None):
     """Run analysis ``what`` (one of ``ANALYSES``); returns its result object (``rows()``, ``to_dict()``).
 
     ``layers`` restricts stats, dead and pca to these node ids; the t-SNE embeds ``layers[0]`` (default: the
     last conv node). ``n`` defaults to 20 inputs for stats/dead (the thesis) and 500 for the t-SNE. ``stats``
-    (a ``channel_stats`` result over the same inputs) spares the dead-filter analysis a second pass.
+    (a ``channel_stats`` result over the same inputs) spares the dead-filter analysis a second pass. ``focus``
+    projects ``channels`` (default: the ``top`` by maximum) of each of ``layers`` (default: the last conv) for
+    ``image`` (default: the network's current input), keeping neurons above ``threshold`` × max.
     """
     if what not in ANALYSES:
         parse_what(what)
@@ -55,6 +59,9 @@ def run_analysis(network, what: str, *, dataset=None, n: int | None = None, laye
         return dead_filters(network, dataset, n or 20, nodes=layers, seed=seed, stats=stats, progress=progress)
     if what == "pca":
         return PCAs({k: filter_pca(network, k) for k in (layers or conv_nodes(network))})
+    if what == "focus":
+        return focus_layers(network, layers or [default_embedding_layer(network)], channels, image=image, top=top,
+                            threshold=threshold)
     layer = layers[0] if layers else default_embedding_layer(network)
     return input_embedding(network, layer, dataset, n or 500, features=features, perplexity=perplexity,
                            method=method, seed=seed, progress=progress)
@@ -73,7 +80,7 @@ class PCAs(dict):
 def layer_part(what: str, result, layer: str | None) -> tuple[dict, list[dict]]:
     """(JSON document, table rows) of a whole result, or of one layer of it (``layer``); ``NotFoundError``
     naming the analysed layers otherwise."""
-    if layer is None or what == "tsne":
+    if layer is None or what in ("tsne", "focus"):
         return result.to_dict(), result.rows()
     layers = result.fields if what == "rf" else result.layers if what in ("stats", "dead") else result
     if layer not in layers:

@@ -184,7 +184,7 @@ class AnalysisJobResult(BaseModel):
     """A finished ``analysis`` job: where its data, table and chart are served."""
 
     network: str
-    analysis: Literal["stats", "dead", "pca", "tsne", "rf"]
+    analysis: Literal["stats", "dead", "pca", "tsne", "rf", "focus"]
     layers: list[str]
     data: str = Field(description="URL of the result as JSON")
     csv: str = Field(description="URL of the result as a CSV table")

@@ -53,13 +53,17 @@ class ReceptiveFieldsResponse(BaseModel):
 
 
 class AnalysisRequest(BaseModel):
-    what: Literal["stats", "dead", "pca", "tsne", "rf"]
+    what: Literal["stats", "dead", "pca", "tsne", "rf", "focus"]
     n: StrictInt | None = Field(default=None, ge=1, le=100_000, description="dataset inputs (default 20; tsne 500)")
     layers: list[str] | None = Field(default=None, max_length=1000, description="default: all (tsne: last conv)")
     seed: StrictInt = 0
     features: Literal["sorted", "gap"] = "sorted"
     perplexity: float = Field(default=50.0, gt=0, le=1000)
     method: Literal["opentsne", "sklearn"] = "opentsne"
+    channels: list[Annotated[StrictInt, Field(ge=0)]] | None = Field(default=None, max_length=4096,
+                                                                    description="focus: filters (default: top)")
+    top: StrictInt = Field(default=5, ge=1, le=4096, description="focus: the top filters by maximum activation")
+    threshold: float = Field(default=0.98, gt=0, le=1, description="focus: keep neurons above threshold × max")
 
 
 # --- job ---------------------------------------------------------------------------------------------------------
@@ -75,7 +79,8 @@ def analysis_job(ctx: JobContext, *, entry, what: str, options: dict) -> dict:
     result = run_analysis(entry.network, what, dataset=dataset, progress=progress, **options)
     base = f"/api/networks/{entry.id}/analysis/{ctx.job_id}"
     layers = list(getattr(result, "layers", None) or getattr(result, "fields", None) or
-                  ([result.node] if what == "tsne" else result))
+                  ([result.node] if what == "tsne" else
+                   dict.fromkeys(f.layer for f in result.filters) if what == "focus" else result))
     return {"network": entry.id, "analysis": what, "layers": layers, "data": f"{base}/data",
             "csv": f"{base}/table.csv", "chart": f"{base}/chart.png", "result": result}
 
@@ -104,11 +109,12 @@ async def get_receptive_fields(entry: NetworkDep) -> Response:
 
 @router.post("", operation_id="startAnalysis", response_model=schemas.JobCreated)
 def start_analysis(entry: NetworkDep, state: StateDep, body: Annotated[AnalysisRequest, Body()]) -> dict:
-    """Start an analysis job (stats, dead, pca, tsne, rf) over this network's dataset; follow it at /api/jobs/{id}."""
+    """Start an analysis job (stats, dead, pca, tsne, rf, focus on the current input); follow it at /api/jobs/{id}."""
     for layer in body.layers or ():
         entry.network.graph.node(layer)  # 404 naming the valid layers, before the job starts
     options = body.model_dump(exclude={"what"})
-    options["layers"] = body.layers
+    if body.what == "focus":  # the input shown when the job was asked for, even if another arrives meanwhile
+        options["image"] = entry.network.snapshot.input_image
     job = state.jobs.submit(KIND, entry=entry, what=body.what, options=options)
     return {"job": job.id}
 
