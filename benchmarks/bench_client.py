@@ -3,6 +3,11 @@
 
     .venv/bin/python benchmarks/bench_client.py [--model torchvision:resnet50] [--frames 60] [--rounds 3]
         [--drops 7] [--write BENCHMARKS.md]
+    .venv/bin/python benchmarks/bench_client.py --drops-only [--models demo,torchvision:resnet50] [--drops 7]
+
+``--drops-only`` measures the user-visible figure for each model: time from the POST of the new input (seen in the
+page, by wrapping ``fetch``) to the animation frame after the last layer panel was drawn, and the requests the page
+sent for each drop (activations, classification, input image) — one fetch per input is the goal.
 
 Starts the real ``layerwalk serve --model … --dataset photos --port 0``, opens the client twice in the same
 browser — the network (``?continuous=1``) and the same renderer with no network (``?continuous=1&empty=1``) —
@@ -44,7 +49,8 @@ OVERVIEW_JS = """() => { const L = window.__layerwalk, c = L.camera, b = L.ctx.v
 
 def start_server(model: str) -> tuple[subprocess.Popen, str]:
     exe = Path(sys.executable).with_name("layerwalk")
-    proc = subprocess.Popen([str(exe), "serve", "--model", model, "--dataset", "photos", "--port", "0"],
+    network = [] if model == "demo" else ["--model", model, "--dataset", "photos"]  # no flags: the embedded demo
+    proc = subprocess.Popen([str(exe), "serve", *network, "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         if line.strip().startswith("http://"):
@@ -91,6 +97,90 @@ def drop_times(page, drops: int) -> list[float]:
         times.append(page.evaluate("window.__layerwalk.lastUpdateMs"))
         page.wait_for_timeout(500)
     return times
+
+
+# Installed before the client loads: time stamps of every input POST and of the first animation frame after each
+# completed update (the client counts an update once the textures of its last layer were drawn).
+TIMING_JS = """(() => {
+  const bench = window.__bench = { posts: [], updated: [] };
+  const fetch0 = window.fetch;
+  window.fetch = function (input, init) {
+    const method = (init && init.method) || (input instanceof Request ? input.method : 'GET');
+    const url = input instanceof Request ? input.url : String(input);
+    if (method === 'POST' && /\\/input(\\/upload)?$/.test(url)) bench.posts.push(performance.now());
+    return fetch0.apply(this, arguments);
+  };
+  let seen = null;
+  const tick = () => {
+    const L = window.__layerwalk;
+    if (L && L.updates !== seen) { if (seen !== null) bench.updated.push(performance.now()); seen = L.updates; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})()"""
+COUNTED = {"activations": re.compile(r"/activations$"), "classification": re.compile(r"/classification\?"),
+           "input image": re.compile(r"/input\.png\?")}
+
+
+def post_to_drawn(page, drops: int) -> tuple[list[float], list[dict]]:
+    """Drop dataset images one after another; per drop: ms from the input POST to the last panel drawn, and how
+    many requests of each kind the page sent for it (counted until the page has been quiet for a second)."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
+    times, counts = [], []
+    for i in range(drops):
+        n_posts, n_updated = page.evaluate("[window.__bench.posts.length, window.__bench.updated.length]")
+        sent.clear()
+        click(page, page.evaluate(f"window.__layerwalk.datasetItemScreen({1 + i % 6})"))
+        click(page, page.evaluate("window.__layerwalk.stationScreen('n0')"))
+        page.wait_for_function(f"window.__bench.updated.length > {n_updated} && window.__bench.posts.length > {n_posts}",
+                               timeout=120_000)
+        page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=120_000)
+        page.wait_for_timeout(1000)
+        post, drawn = page.evaluate(f"[window.__bench.posts[{n_posts}], window.__bench.updated.at(-1)]")
+        times.append(drawn - post)
+        counts.append({k: sum(1 for u in sent if rx.search(u)) for k, rx in COUNTED.items()})
+    return times, counts
+
+
+def run_drops(args) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    for model in args.models.split(","):
+        proc, url = start_server(model)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.add_init_script(TIMING_JS)
+                page.goto(url)
+                page.wait_for_function("window.__layerwalk && window.__layerwalk.flags.activationsReady",
+                                       timeout=300_000)
+                page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=120_000)
+                times, counts = post_to_drawn(page, args.drops)
+                layers = page.evaluate("window.__layerwalk.stats().layers")
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        results.append({"model": model, "layers": layers, "post_to_drawn_ms": times,
+                        "median_ms": statistics.median(times), "requests_per_drop": counts})
+    return results
+
+
+def drops_markdown(results: list[dict], command: str) -> str:
+    load = os.getloadavg()[0]
+    lines = [f"`{command}` — headless Debian Chromium (software GL), load average {load:.1f} at the end of the run "
+             "(shared 2-core machine, other engineers' jobs running: absolute times are noisy).", "",
+             "| model | layers | POST input → last panel drawn (median) | drops (s) | requests per drop |",
+             "|---|---|---|---|---|"]
+    for r in results:
+        per = r["requests_per_drop"]
+        kinds = ", ".join(f"{k} {'/'.join(sorted({str(c[k]) for c in per}))}" for k in COUNTED)
+        drops = ", ".join(f"{t / 1000:.2f}" for t in r["post_to_drawn_ms"])
+        lines.append(f"| {r['model']} | {r['layers']} | **{r['median_ms'] / 1000:.2f} s** | {drops} | {kinds} |")
+    return "\n".join(lines)
 
 
 def run(args) -> dict:
@@ -175,7 +265,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--drops", type=int, default=7)
     ap.add_argument("--write", type=Path)
+    ap.add_argument("--drops-only", action="store_true", help="only time POST input → last panel drawn")
+    ap.add_argument("--models", default="demo,torchvision:resnet50", help="with --drops-only: comma-separated")
     args = ap.parse_args()
+    if args.drops_only:
+        results = run_drops(args)
+        print(json.dumps(results, indent=1))
+        print(drops_markdown(results, "python benchmarks/bench_client.py" + "".join(f" {a}" for a in sys.argv[1:])))
+        return
     r = run(args)
     print(json.dumps(r, indent=1))
     text = markdown(r, "python benchmarks/bench_client.py" + "".join(f" {a}" for a in sys.argv[1:] if a))
