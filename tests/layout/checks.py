@@ -22,7 +22,7 @@ def assert_edges_forward(layout: dict) -> None:
         pts = e["points"]
         assert pts[0] == [nodes[e["from"]]["x"], nodes[e["from"]]["z"]], e
         assert pts[-1] == [nodes[e["to"]]["x"], nodes[e["to"]]["z"]], e
-        for (x0, z0), (x1, z1) in zip(pts, pts[1:]):
+        for (_, z0), (_, z1) in zip(pts, pts[1:]):
             assert z1 < z0 - EPS, f"edge {e['from']}→{e['to']} does not go forward: {pts}"
 
 

@@ -8,7 +8,8 @@ class GraphBuilder:
         self.nodes = [{"id": "input", "shape": list(shape), "precursors": [], "label": "", "kind": "input"}]
 
     def add(self, nid, precursors, shape, label="conv 3×3", kind="conv"):
-        self.nodes.append({"id": nid, "shape": list(shape), "precursors": list(precursors), "label": label, "kind": kind})
+        self.nodes.append({"id": nid, "shape": list(shape), "precursors": list(precursors), "label": label,
+                           "kind": kind})
         return nid
 
     def finish(self, last, classes=10):

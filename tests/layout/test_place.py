@@ -41,7 +41,8 @@ def test_layout_shape_follows_the_contract(name):
 
 def test_stages_are_longest_paths():
     layout = layout_graph(resnet_like(blocks=1))["nodes"]
-    assert [layout[n]["stage"] for n in ("input", "conv1", "b0.conv1", "b0.conv2", "b0.conv3", "b0.add")] == [0, 1, 2, 3, 4, 5]
+    chain = ("input", "conv1", "b0.conv1", "b0.conv2", "b0.conv3", "b0.add")
+    assert [layout[n]["stage"] for n in chain] == [0, 1, 2, 3, 4, 5]
     assert layout["b0.downsample"]["stage"] == 2
 
 
@@ -58,7 +59,7 @@ def test_inception_branches_get_distinct_lanes_and_join_on_main():
     assert len(branch_lanes) == 4
     assert nodes["m0.b2a"]["lane"] == nodes["m0.b2b"]["lane"]  # a branch stays in its lane
     assert nodes["m0.cat"]["lane"] == 0
-    assert sorted(branch_lanes - {0}) == [-1, 1, 2] or sorted(branch_lanes) == [-1, 0, 1, 2]
+    assert sorted(branch_lanes) == [-1, 0, 1, 2]  # the main chain runs through one branch, the others beside it
 
 
 def test_nested_branch_and_dead_end():

@@ -3,9 +3,11 @@ same mapping in its shader)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from layerwalk.layout import grid_shape  # the one near-square rule, shared with the 3D panels
+
+__all__ = ["colormap", "grid_shape", "atlas"]
 
 
 def colormap(q: np.ndarray, zero_level: int) -> np.ndarray:
@@ -19,13 +21,6 @@ def colormap(q: np.ndarray, zero_level: int) -> np.ndarray:
     rgb[..., 1] = pos
     rgb[..., 2] = np.maximum(pos, neg)
     return (rgb * 255 + 0.5).astype(np.uint8)
-
-
-def grid_shape(channels: int) -> tuple[int, int]:
-    """Near-square (cols, rows) grid for ``channels`` maps."""
-    cols = max(1, math.ceil(math.sqrt(channels)))
-    rows = max(1, math.ceil(channels / cols))
-    return cols, rows
 
 
 def atlas(maps: np.ndarray, gap: int = 1, fill: int = 0) -> np.ndarray:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from layerwalk.layout._graph import LayoutNode, layout_nodes
+from layerwalk.layout._grid import grid_shape
 
 MIN_WIDTH, MAX_WIDTH = 0.5, 4.0
 MIN_HEIGHT, MAX_HEIGHT = 0.25, 4.0
@@ -36,9 +37,7 @@ class PanelSize:
 
 def channel_grid(shape: tuple[int, ...]) -> tuple[int, int]:
     """Near-square (cols, rows) grid for the C maps of a (C, H, W) shape; a vector (F,) is F maps of 1×1."""
-    channels = shape[0] if shape else 1
-    cols = max(1, math.ceil(math.sqrt(channels)))
-    return cols, max(1, math.ceil(channels / cols))
+    return grid_shape(shape[0] if shape else 1)
 
 
 def panel_size(shape: tuple[int, ...]) -> PanelSize:
@@ -130,7 +129,7 @@ class _Placer:
 
     def _lanes(self) -> dict[str, int]:
         main = self._main_path()
-        lane = {n: 0 for n in main}
+        lane = dict.fromkeys(main, 0)
         taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
         taken[0].append((0, max(self.stage.values())))
         chains = [(self._interval(c), c) for c in self._chains(main)]
@@ -141,7 +140,7 @@ class _Placer:
             chosen = next(c for c in _lane_candidates(parent)
                           if all(end + 1 < s or e + 1 < start for s, e in taken[c]))
             taken[chosen].append((start, end))
-            lane.update({n: chosen for n in chain})
+            lane.update(dict.fromkeys(chain, chosen))
         return lane
 
     # --- coordinates ------------------------------------------------------------------------------------------
@@ -171,7 +170,8 @@ class _Placer:
 
     def _node_dict(self, nid: str) -> dict:
         size = self.size[nid]
-        return {"x": round(self.x[nid], 4), "y": round(FLOOR_CLEARANCE + size.height / 2, 4), "z": round(self.z[nid], 4),
+        return {"x": round(self.x[nid], 4), "y": round(FLOOR_CLEARANCE + size.height / 2, 4),
+                "z": round(self.z[nid], 4),
                 "width": round(size.width, 4), "height": round(size.height, 4), "stage": self.stage[nid],
                 "lane": self.lane[nid], "grid": list(size.grid)}
 
@@ -209,7 +209,8 @@ class _Placer:
         for e in edges:
             xs += [p[0] for p in e["points"]]
             zs += [p[1] for p in e["points"]]
-        return {"min": [round(min(xs), 4), 0.0, round(min(zs), 4)], "max": [round(max(xs), 4), round(top, 4), round(max(zs), 4)]}
+        return {"min": [round(min(xs), 4), 0.0, round(min(zs), 4)],
+                "max": [round(max(xs), 4), round(top, 4), round(max(zs), 4)]}
 
 
 def _lane_candidates(parent: int):
