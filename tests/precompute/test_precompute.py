@@ -141,3 +141,46 @@ def test_killed_run_resumes_to_the_same_bytes(tmp_path):
     subprocess.run([sys.executable, "-c", _RUN, str(part)], check=True, env=env, timeout=600)
     (a,), (b,) = list(whole.iterdir()), list(part.iterdir())
     assert a.name == b.name and _digest(a) == _digest(b)
+
+
+def _kill_first_shard_worker(stop: threading.Event, killed: list) -> None:
+    """Kill the first Ray worker seen running a shard (Ray titles a busy worker process ``ray::<task name>``)."""
+    import psutil
+
+    while not stop.is_set() and not killed:
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            if any("ray::_shard_task" in part for part in proc.info["cmdline"] or ()):
+                os.kill(proc.info["pid"], signal.SIGKILL)
+                killed.append(proc.info["pid"])
+                return
+        stop.wait(0.01)
+
+
+@pytest.mark.slow
+def test_ray_backend_gives_the_same_bytes_even_when_a_worker_dies(photos_demo, tmp_path):
+    import ray
+
+    net, ds = photos_demo
+    params = PrecomputeParams(k=3, batch_size=1, shard_size=1,
+                              layers=("_conv_stem.conv2d", "_blocks.8._project_conv.conv2d", "output"))
+    local = precompute(net, ds, tmp_path / "local", params, progress=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+    stop, killed = threading.Event(), []
+    killer = threading.Thread(target=_kill_first_shard_worker, args=(stop, killed))
+    killer.start()
+    try:
+        remote = precompute(net, ds, tmp_path / "ray", params, backend="ray", progress=False)
+    finally:
+        stop.set()
+        killer.join()
+        ray.shutdown()
+    assert killed, "no Ray worker was seen running a shard"
+    assert remote.dir.name == local.dir.name and _digest(remote.dir) == _digest(local.dir)
+
+
+def test_unreachable_ray_cluster_is_a_clear_error(photos_demo, tmp_path):
+    net, ds = photos_demo
+    with pytest.raises(LayerwalkError, match="could not reach a Ray cluster at '127.0.0.1:9'"):
+        precompute(net, ds, tmp_path, PrecomputeParams(layers=("_fc",), limit=2), backend="ray",
+                   address="127.0.0.1:9", progress=False)
+    assert not list(tmp_path.rglob("manifest.json"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 
 from layerwalk.errors import LayerwalkError
@@ -52,15 +54,19 @@ def run_ray(network, dataset, shards, params, layers, store, progress, *, addres
     import ray
 
     if not ray.is_initialized():
+        if address not in (None, "auto", "local") and not address.startswith("ray://"):
+            _check_reachable(address)
+        # a local instance stays on the loopback interface: nothing of it is reachable from elsewhere
+        local = {"_node_ip_address": "127.0.0.1", "num_cpus": os.cpu_count()} if address is None else {}
         try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                     ignore_reinit_error=True)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, **local)
         except (ConnectionError, RuntimeError, ValueError) as e:
-            raise LayerwalkError(f"could not reach a Ray cluster at {address!r}: {e}. Start one with "
-                                 "`ray start --head` and pass the address it prints, or omit --address for a "
-                                 "local instance") from None
+            raise _unreachable(address, e) from None
     # A worker that dies mid-shard (preempted node, OOM kill) is retried; results are pure, so a retry is exact.
-    task = ray.remote(max_retries=5, num_cpus=params.threads, num_gpus=_gpus_per_task())(_shard_task)
+    # Each task asks for as many CPUs as it uses threads (capped by the largest node, or it would never start).
+    largest_node = max(node["Resources"].get("CPU", 1) for node in ray.nodes() if node["Alive"])
+    task = ray.remote(max_retries=5, num_cpus=min(params.threads, largest_node),
+                      num_gpus=_gpus_per_task())(_shard_task)
     net_ref, data_ref = ray.put(_network_recipe(network)), ray.put(_dataset_recipe(dataset))
     pending = {task.remote(store.key, net_ref, data_ref, start, stop, params, layers): (i, stop - start)
                for i, start, stop in shards}
@@ -69,6 +75,20 @@ def run_ray(network, dataset, shards, params, layers, store, progress, *, addres
         i, count = pending.pop(done[0])
         store.write_shard(i, ray.get(done[0]))
         progress(count)
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds, not after Ray's minutes of retries, when nothing listens at ``address`` (HOST:PORT)."""
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except (OSError, ValueError) as e:
+        raise _unreachable(address, e) from None
+
+
+def _unreachable(address, error) -> LayerwalkError:
+    return LayerwalkError(f"could not reach a Ray cluster at {address!r}: {error}. Start one with `ray start --head` "
+                          "and pass the address it prints, or omit --address for a local instance")
 
 
 def _gpus_per_task() -> float:
