@@ -16,6 +16,7 @@ models or need a TensorFlow graph; none follows a multi-path graph captured from
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,8 +25,10 @@ from torch import nn
 
 from layerwalk.analysis._geometry import Adaptive, UnknownGeometry, Window, WholeAxis, op_geometry, spatial
 from layerwalk.capture import LayerGraph, capture_model
+from layerwalk.errors import LayerwalkError
 
 _EMPTY = np.iinfo(np.int64).max
+_BY_NETWORK: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,11 @@ def receptive_fields(network, input_size: tuple[int, int, int] | None = None) ->
     >>> rf["features.28"].y.size, rf["features.30"].y.size
     (196, 212)
     """
+    if not isinstance(network, nn.Module) and input_size is None:  # a Network's structure does not change
+        cached = _BY_NETWORK.get(network)
+        if cached is None:
+            cached = _BY_NETWORK[network] = receptive_fields(network, tuple(network.input_size))
+        return cached
     model, size, displayed = _model_and_graph(network, input_size)
     device = next(model.parameters(), torch.zeros(())).device
     ops = capture_model(model, torch.zeros(1, *size, device=device), detail="ops").graph
@@ -137,7 +145,7 @@ def receptive_fields(network, input_size: tuple[int, int, int] | None = None) ->
 def _model_and_graph(network, input_size) -> tuple[nn.Module, tuple[int, int, int], LayerGraph]:
     if isinstance(network, nn.Module):
         if input_size is None:
-            raise ValueError("receptive_fields(module) needs input_size=(C, H, W)")
+            raise LayerwalkError("receptive_fields(module) needs input_size=(C, H, W)")
         size = tuple(int(v) for v in input_size)
         return network, size, capture_model(network, torch.zeros(1, *size), detail="layers").graph
     size = tuple(input_size or network.input_size)
