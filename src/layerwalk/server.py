@@ -54,13 +54,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                       help="serve a non-loopback host WITHOUT a token (anyone on the network can use it)")
     auth.add_argument("--auth", dest="auth", action="store_true", help="require the token on loopback too")
     parser.add_argument("--token", help="use this token instead of a generated one (implies --auth)")
+    parser.add_argument("--precomputed", dest="precomputed", action="append", type=Path, metavar="DIR",
+                        help=_help("precomputed"))
     parser.add_argument("--open", action="store_true", help="open the client in the default browser")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """The flags that were given, over the environment and the TOML file, with the demo defaults filled in."""
     names = ("config", "datasets", "host", "port", "device", "detail", "auth", "token", "allowed_hosts",
-             "cors_origins")
+             "cors_origins", "precomputed")
     flags = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
     if getattr(args, "network_args", None):
         flags["networks"] = _pair_weights(args.network_args)

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     job_workers: int = 1
     max_pending_jobs: int = 8
     client_dist: Path = CLIENT_DIST
+    precomputed: list[Path] = Field(
+        default=[], description="folders of `layerwalk precompute` runs; each network gets the run made for its weights")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

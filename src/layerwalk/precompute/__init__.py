@@ -6,7 +6,7 @@ every displayed layer, as exact mergeable shards run locally or on Ray.
 """
 
 from layerwalk.precompute.params import PrecomputeParams
-from layerwalk.precompute.results import Precomputed, load_precomputed
+from layerwalk.precompute.results import Precomputed, find_precomputed, load_precomputed
 from layerwalk.precompute.run import precompute
 
-__all__ = ["PrecomputeParams", "Precomputed", "load_precomputed", "precompute"]
+__all__ = ["PrecomputeParams", "Precomputed", "find_precomputed", "load_precomputed", "precompute"]

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 from PIL import Image
 from safetensors.numpy import load_file, save
 
-from layerwalk.engine.colormap import grid_shape
 from layerwalk.errors import LayerwalkError
+from layerwalk.layout import grid_shape
 from layerwalk.precompute.shard import ShardResult
 from layerwalk.precompute.stats import histogram_edges
 from layerwalk.precompute.store import RunStore, atomic_write
@@ -155,3 +155,22 @@ def load_precomputed(path: str | Path, key: str | None = None) -> Precomputed:
                              f"{', '.join(p.name for p in candidates)}")
     run = candidates[0]
     return Precomputed(run, json.loads((run / "manifest.json").read_text()))
+
+
+def find_precomputed(roots, network) -> Precomputed | None:
+    """The finished run under any of ``roots`` made for ``network``: same weights and preprocessing.
+
+    A run of another model, other weights or another input size is never returned, whatever its folder name.
+    """
+    from layerwalk.featurevis.cache import weights_fingerprint
+
+    weights = weights_fingerprint(network.model)
+    for root in roots:
+        root = Path(root)
+        runs = [root] if (root / "manifest.json").exists() else sorted(root.glob("*/manifest.json"))
+        for run in runs:
+            run = run if run.is_dir() else run.parent
+            manifest = json.loads((run / "manifest.json").read_text())
+            if manifest["weights"] == weights and manifest["input_size"] == list(network.input_size):
+                return Precomputed(run, manifest)
+    return None
