@@ -16,6 +16,7 @@ from layerwalk.api.featurevis_kind import featurevis_job_kind
 from layerwalk.api.middleware import BodyLimit, HeadAsGet, SiteGuard, TokenAuth
 from layerwalk.api import routes
 from layerwalk.api.routes import analysis as analysis_routes
+from layerwalk.api.routes import precomputed as precomputed_routes
 from layerwalk.api.state import AppState
 
 
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     app.state.layerwalk = state
     install_error_handlers(app)
     for module in (routes.networks, routes.inputs, routes.layers, routes.datasets, routes.jobs, routes.events,
-                   analysis_routes):
+                   analysis_routes, precomputed_routes):
         app.include_router(module.router)
     _mount_client(app, settings)
     app.add_middleware(HeadAsGet)
