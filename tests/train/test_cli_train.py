@@ -27,7 +27,7 @@ def test_unknown_preset_is_rejected():
 
 @pytest.mark.slow
 def test_study_writes_a_report(tmp_path):
-    from layerwalk.train.study import run_study
+    from layerwalk.study import run_study
 
     results = run_study(tmp_path, model=TINY, budget_minutes=0.3, image_size=(16, 16), epochs=1, copies=1,
                         progress=False)

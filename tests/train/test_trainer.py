@@ -13,8 +13,8 @@ from .conftest import TINY
 
 
 def _config(**kw) -> TrainConfig:
-    base = dict(model=TINY, dataset="fashion-mnist", strategy="shuffled", epochs=4, image_size=(16, 16),
-                train_subset=64, test_subset=32, batch_size=16, copies=1)
+    base = {"model": TINY, "dataset": "fashion-mnist", "strategy": "shuffled", "epochs": 4, "image_size": (16, 16),
+            "train_subset": 64, "test_subset": 32, "batch_size": 16, "copies": 1}
     return TrainConfig(**{**base, **kw})
 
 
@@ -51,7 +51,8 @@ def test_resume_with_other_settings_is_refused(tmp_path):
 
 
 def test_strategy_defaults_follow_table_1():
-    assert (_config(strategy="standard").resolved().lr, _config(strategy="standard").resolved().augment) == (0.002, True)
+    standard = _config(strategy="standard").resolved()
+    assert (standard.lr, standard.augment) == (0.002, True)
     noisy = _config(strategy="noisy").resolved()
     assert (noisy.lr, noisy.weight_decay, noisy.augment) == (0.001, 0.0, False)
 

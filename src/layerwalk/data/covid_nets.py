@@ -24,6 +24,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from layerwalk.data.weight_init import kaiming_init
+
 __all__ = ["CovidResNet", "CovidDenseNet", "INPUT_SIZE"]
 
 INPUT_SIZE = (3, 180, 250)  # (C, H, W): the 250×180 images of Tables 3 and 4
@@ -37,18 +39,6 @@ def _stem(in_channels: int) -> list[tuple[str, nn.Module]]:
         ("relu", nn.ReLU(inplace=True)),
         ("maxpool", nn.MaxPool2d(2, stride=2, ceil_mode=True)),
     ]
-
-
-def _kaiming_init(model: nn.Module) -> None:
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
-            nn.init.kaiming_uniform_(m.weight, nonlinearity="linear")
-            nn.init.zeros_(m.bias)
 
 
 class BasicBlock(nn.Module):
@@ -96,7 +86,7 @@ class CovidResNet(nn.Module):
         self.layer4 = nn.Sequential(BasicBlock(256, 512, stride=2))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(512, num_classes)
-        _kaiming_init(self)
+        kaiming_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
@@ -173,7 +163,7 @@ class CovidDenseNet(nn.Module):
         self.relu_out = nn.ReLU(inplace=True)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(channels, num_classes)
-        _kaiming_init(self)
+        kaiming_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))

@@ -1,4 +1,4 @@
-"""Training with the paper's three strategies (§4), and the memorization study (§5) with spectral measures.
+"""Training with the paper's three strategies (§4); the memorization study (§5) is ``layerwalk.study``.
 
 >>> from layerwalk.train import TrainConfig, train
 >>> config = TrainConfig(model="covidresnet", dataset="fashion-mnist", strategy="shuffled", epochs=2,
@@ -9,10 +9,9 @@
 from layerwalk.train.augment import Augmentation
 from layerwalk.train.optim import kaiming_init, make_optimizer, step_decay
 from layerwalk.train.presets import PRESETS, Preset, get_preset
-from layerwalk.train.spectral import bootstrap_ci, high_frequency_fraction, morans_i
 from layerwalk.train.strategies import STRATEGIES, NoisySet, RenderedImages, ShuffledSet, StandardSet
 from layerwalk.train.trainer import TrainConfig, TrainResult, train
 
 __all__ = ["Augmentation", "NoisySet", "PRESETS", "Preset", "RenderedImages", "STRATEGIES", "ShuffledSet",
-           "StandardSet", "TrainConfig", "TrainResult", "bootstrap_ci", "get_preset", "high_frequency_fraction",
-           "kaiming_init", "make_optimizer", "morans_i", "step_decay", "train"]
+           "StandardSet", "TrainConfig", "TrainResult", "get_preset", "kaiming_init", "make_optimizer", "step_decay",
+           "train"]

@@ -1,9 +1,12 @@
 """Optimisation as in §4.2: the Lamb optimizer (timm's maintained implementation), a stepwise learning-rate
-decay down to 0.001 × the initial rate, and Kaiming initialization."""
+decay down to 0.001 × the initial rate; Kaiming initialization is ``layerwalk.data.weight_init`` (shared with the
+COVID nets)."""
 
 from __future__ import annotations
 
 from torch import nn
+
+from layerwalk.data.weight_init import kaiming_init
 
 __all__ = ["make_optimizer", "step_decay", "kaiming_init", "DECAY_AT"]
 
@@ -36,16 +39,3 @@ def step_decay(step: int, total_steps: int, decay_at=DECAY_AT, factor: float = 0
     return factor ** passed
 
 
-def kaiming_init(model: nn.Module) -> nn.Module:
-    """Kaiming-normal conv weights, Kaiming-uniform linear weights, zero biases, unit norm weights."""
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        elif isinstance(m, nn.Linear):
-            nn.init.kaiming_uniform_(m.weight, nonlinearity="linear")
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)) and m.weight is not None:
-            nn.init.ones_(m.weight)
-        if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)) \
-                and getattr(m, "bias", None) is not None:
-            nn.init.zeros_(m.bias)
-    return model

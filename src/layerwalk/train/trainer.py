@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
+from layerwalk.engine import resolve_device
 from layerwalk.errors import SpecError
 from layerwalk.train.augment import Augmentation
 from layerwalk.train.checkpoint import load_checkpoint, remove_stale_temp, save_checkpoint
@@ -93,12 +93,6 @@ def dataset_splits(spec: str) -> tuple[str, str]:
                     f"not {spec!r}")
 
 
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def _build(config: TrainConfig):
     from layerwalk.data import load_dataset, load_model
 
@@ -168,7 +162,7 @@ def train(config: TrainConfig, out: str | Path, *, resume: bool = True, progress
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temp(out / CHECKPOINT)
-    device = _device(config.device)
+    device = resolve_device(config.device)
     bundle, train_set, test_images = _build(config)
     model = bundle.model.to(device)
     optimizer = make_optimizer(model, config.lr, config.weight_decay)
@@ -236,7 +230,8 @@ def _train_epoch(model, optimizer, train_set, config, epoch, steps_per_epoch, to
         count += len(y)
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / count:.3f}", acc=f"{correct / count:.3f}", refresh=False)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{loss_sum / count:.3f}", acc=f"{correct / count:.3f}",
+                            refresh=False)
     return {"epoch": epoch + 1, "lr": lr, "train_loss": loss_sum / count, "train_acc": correct / count,
             "seconds": round(time.perf_counter() - t0, 2)}
 

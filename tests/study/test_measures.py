@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from layerwalk.train.spectral import active, bootstrap_ci, bootstrap_diff_ci, high_frequency_fraction, morans_i
+from layerwalk.study.measures import active, bootstrap_ci, bootstrap_diff_ci, high_frequency_fraction, morans_i
 
 Y, X = np.mgrid[0:32, 0:32]
 

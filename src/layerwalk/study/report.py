@@ -107,8 +107,9 @@ def _spectral(results: dict) -> str:
             "(mean removed) above half the Nyquist frequency (0.25 cycles/pixel); white noise gives 0.80, a smooth "
             "map ≈0. Moran's I with 4-neighbour weights: +1 = neighbouring pixels have similar activation, 0 = no "
             "spatial structure. Activation measures average the active (non-constant) channels of each image; the "
-            f"intervals are 95 % bootstrap intervals over {results['plan']['analysis_images']} test images (activations)"
-            " or over the visualized channels (feature vis.). For reference, the test images themselves: high-freq. "
+            f"intervals are 95 % bootstrap intervals over {results['plan']['analysis_images']} test images "
+            "(activations) or over the visualized channels (feature vis.). For reference, the test images "
+            "themselves: high-freq. "
             f"{_ci(inp['hf']['ci'])}, Moran's I {_ci(inp['moran']['ci'])}.</p>"
             f"<table><tr><th>measure</th>{head}</tr>{''.join(rows)}</table>")
 
