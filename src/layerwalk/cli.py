@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import sys
 
 from layerwalk.errors import LayerwalkError
@@ -28,8 +26,8 @@ def _parse_size(text: str) -> tuple[int, ...]:
 # --- graph -------------------------------------------------------------------------------------------------------
 def _add_graph(sub) -> None:
     p = sub.add_parser("graph", help="print the captured layer graph of a model")
-    p.add_argument("spec", help="model spec: demo, covidresnet, coviddensenet, torchvision:NAME, timm:NAME, "
-                                "onnx:PATH, file.py:factory, pkg.mod:factory")
+    p.add_argument("spec", help="model spec: demo, covidresnet, coviddensenet, torchvision:NAME, file.py:factory, "
+                                "pkg.mod:factory")
     p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors), loaded without unpickling")
     p.add_argument("--input-size", type=_parse_size, help="C,H,W of the example input (default: the model's)")
     p.add_argument("--detail", choices=["layers", "ops"], default="layers")
@@ -127,7 +125,7 @@ def _add_analyze(sub) -> None:
     p.add_argument("spec", help="model spec (see 'layerwalk graph')")
     p.add_argument("--dataset", help="dataset spec (needed by stats, dead and tsne)")
     p.add_argument("--what", default="rf,stats,dead,pca",
-                   help="comma list of rf,stats,dead,pca,tsne,focus (default: rf,stats,dead,pca)")
+                   help="comma list of rf,stats,dead,pca,tsne (default: all but tsne)")
     p.add_argument("--layers", help="comma list of layer ids (default: every layer; tsne: the last conv)")
     p.add_argument("-n", type=int, help="random dataset inputs (default 20; tsne 500)")
     p.add_argument("--seed", type=int, default=0)
@@ -317,17 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code = args.run(args)
-        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
-        return code
+        return args.run(args)
     except LayerwalkError as exc:
         print(f"layerwalk: error: {exc.detail}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `layerwalk graph … | head`: the reader is gone; stop quietly as Unix tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":
