@@ -121,3 +121,17 @@ def test_demo_class_neuron_images_are_classified_as_their_class(tmp_path):
     result = featurevis(net, "output", classes, start="noise:0", steps=60, cache=False)
     seen = [net.set_input(img).classification(1)[0].index for img in result.images]
     assert seen == classes
+
+
+def test_batch_size_stays_within_its_memory_budget(small):
+    """Large activations → several even passes under the 1 GiB CPU budget; small ones → one pass."""
+    from layerwalk.featurevis.core import auto_batch_size
+
+    assert auto_batch_size(small, "features.3", 40) == 40
+    big = Network(SmallCNN(), input_size=(3, 512, 512), mean=(0.5,) * 3, std=(0.25,) * 3)
+    upto = [n.id for n in big.graph].index("features.3") + 1   # input, conv, pool, conv: 4.46 M values per image
+    per_image_bytes = 24 * sum(int(np.prod(n.shape)) for n in list(big.graph)[:upto])
+    bs = auto_batch_size(big, "features.3", 40)
+    passes = -(-40 // bs)
+    assert 1 < bs < 40 and bs * per_image_bytes <= 1.2 * (1 << 30)
+    assert bs * passes - 40 < passes   # evenly split: no nearly empty last pass
