@@ -60,7 +60,8 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
                          "pixels; scale it down first")
     try:
         image.load()
-        return to_rgb_or_l(ImageOps.exif_transpose(image))
+        ImageOps.exif_transpose(image, in_place=True)  # not a copy: that would be one more full image
+        return to_rgb_or_l(image)
     except Exception as e:  # noqa: BLE001 - a crafted file makes decoders fail in many ways (even AttributeError)
         raise ImageError(f"the image data is truncated or corrupt ({_short(e)}); re-export the image and try "
                          "again") from None
@@ -111,14 +112,15 @@ def _scaled_gray(image: Image.Image) -> Image.Image:
 
 
 def _on_white(image: Image.Image) -> Image.Image:
-    """Transparent → white (not black), blended in strips: Pillow's alpha_composite needs three full RGBA copies."""
-    source = image if image.mode in ("RGBA", "LA") else image.convert("RGBA")
-    bands = 1 if image.mode == "LA" else 3
-    out = np.empty((image.height, image.width, bands), np.uint8)
-    for top, strip in _strips(source):
-        alpha = strip[..., -1:] * np.float32(1 / 255)
-        out[top:top + len(strip)] = np.rint(strip[..., :-1] * alpha + np.float32(255) * (1 - alpha))
-    return Image.fromarray(out[..., 0], "L") if bands == 1 else Image.fromarray(out, "RGB")
+    """Transparent → white (not black), pasted in strips: Pillow's alpha_composite needs three full RGBA copies."""
+    mode = "L" if image.mode == "LA" else "RGB"
+    out = Image.new(mode, image.size, 255 if mode == "L" else (255, 255, 255))
+    for top in range(0, image.height, _STRIP_ROWS):
+        box = (0, top, image.width, min(top + _STRIP_ROWS, image.height))
+        strip = image.crop(box)
+        strip = strip if strip.mode in ("RGBA", "LA") else strip.convert("RGBA")
+        out.paste(strip.convert(mode), box, mask=strip.getchannel("A"))
+    return out
 
 
 def noise_image(seed: int, size: tuple[int, int] = (224, 224), channels: int = 3) -> Image.Image:
