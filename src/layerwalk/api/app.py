@@ -16,6 +16,7 @@ from layerwalk.api.featurevis_kind import featurevis_job_kind
 from layerwalk.api.middleware import BodyLimit, HeadAsGet, SiteGuard, TokenAuth
 from layerwalk.api import routes
 from layerwalk.api.routes import analysis as analysis_routes
+from layerwalk.api.routes import attributions as attribution_routes
 from layerwalk.api.routes import precomputed as precomputed_routes
 from layerwalk.api.state import AppState
 
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     settings = settings or Settings()
     state = AppState(settings, networks, datasets, network_datasets)
     kinds = {"featurevis": featurevis_job_kind(), analysis_routes.KIND: analysis_routes.analysis_job,
-             **(job_kinds or {})}
+             attribution_routes.KIND: attribution_routes.attribution_job, **(job_kinds or {})}
     for kind, fn in kinds.items():
         if fn is not None:
             state.jobs.register(kind, fn)
@@ -49,8 +50,11 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     app.state.layerwalk = state
     install_error_handlers(app)
     for module in (routes.networks, routes.inputs, routes.layers, routes.datasets, routes.jobs, routes.events,
-                   analysis_routes, precomputed_routes):
+                   analysis_routes):
         app.include_router(module.router)
+    app.include_router(attribution_routes.router)
+    app.include_router(precomputed_routes.router)
+    app.include_router(attribution_routes.methods_router)
     _mount_client(app, settings)
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)

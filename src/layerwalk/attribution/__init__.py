@@ -5,10 +5,10 @@ targets and layers where the method allows it (``_pass.PassEngine``), one pertur
 Shapley sampling, one ``interpolate``. Entry point: ``layerwalk.attribute(network, method, targets, layers)``.
 """
 
-from layerwalk.attribution.base import AttributionMethod, Cancelled, MethodOutput, Param
+from layerwalk.attribution.base import AttributionMethod, Cancelled, MethodOutput, NotApplicable, Param
 from layerwalk.attribution.core import attribute, spatial_layers
 from layerwalk.attribution.registry import DEFAULT_METHOD, METHODS, get_method, method_infos
 from layerwalk.attribution.result import AttributionResult
 
-__all__ = ["attribute", "AttributionResult", "AttributionMethod", "MethodOutput", "Param", "Cancelled", "METHODS",
-           "DEFAULT_METHOD", "get_method", "method_infos", "spatial_layers"]
+__all__ = ["attribute", "AttributionResult", "AttributionMethod", "MethodOutput", "Param", "Cancelled", "NotApplicable",
+           "METHODS", "DEFAULT_METHOD", "get_method", "method_infos", "spatial_layers"]

@@ -14,6 +14,13 @@ from typing import Any
 import torch
 
 from layerwalk.attribution._pass import PassEngine, PassOutput
+from layerwalk.errors import LayerwalkError
+
+
+class NotApplicable(LayerwalkError):
+    """A method that cannot apply to the layer asked for (e.g. Grad-CAM on a 1-D layer)."""
+
+    code, status = "not_applicable", 422
 
 
 class Cancelled(Exception):
@@ -27,10 +34,12 @@ class Param:
     default: Any
     description: str
     choices: tuple | None = None
+    maximum: float | None = None  # bounds the work one request can ask for
 
     def to_dict(self) -> dict:
         return {"name": self.name, "type": self.type.__name__, "default": self.default,
-                "description": self.description, "choices": list(self.choices) if self.choices else None}
+                "description": self.description, "choices": list(self.choices) if self.choices else None,
+                "maximum": self.maximum}
 
 
 @dataclass

@@ -10,7 +10,7 @@ import torch
 
 from layerwalk.attribution import cache
 from layerwalk.attribution._pass import PassEngine
-from layerwalk.attribution.base import AttributionContext, AttributionMethod
+from layerwalk.attribution.base import AttributionContext, AttributionMethod, NotApplicable
 from layerwalk.attribution.registry import get_method
 from layerwalk.attribution.result import AttributionResult
 from layerwalk.errors import LayerwalkError, NotFoundError
@@ -19,7 +19,7 @@ from layerwalk.errors import LayerwalkError, NotFoundError
 def attribute(network, method: str = "gradcam", targets: Sequence[int] | str | None = None,
               layers: Sequence[str] | str | None = None, *, inputs: torch.Tensor | None = None,
               progress: Callable[[float, str], None] | None = None, should_stop: Callable[[], bool] | None = None,
-              cache_results: bool = True, sanity: bool = False, **params: Any) -> AttributionResult:
+              cache_results: bool = True, sanity: bool = False, snapshot=None, **params: Any) -> AttributionResult:
     """Attribute the network's decision for ``targets`` to every layer in ``layers`` with ``method``.
 
     Args:
@@ -30,6 +30,8 @@ def attribute(network, method: str = "gradcam", targets: Sequence[int] | str | N
         inputs: a normalised (1, C, H, W) input instead of the network's current one (not cached).
         progress, should_stop: job hooks; ``should_stop()`` → ``Cancelled`` is raised and nothing is cached.
         sanity: also run Adebayo et al.'s cascading model randomisation (``result.sanity``).
+        snapshot: the input snapshot to explain (default: the network's current one; jobs pass the one taken
+            when they were submitted).
         **params: the method's parameters (see ``METHODS[name].params``).
 
     >>> net = layerwalk.Network.from_spec("demo", dataset="photos")   # doctest: +SKIP
@@ -37,7 +39,7 @@ def attribute(network, method: str = "gradcam", targets: Sequence[int] | str | N
     >>> r.maps["layer4"].shape, r.channel_scores["layer4"].shape       # doctest: +SKIP
     """
     impl = get_method(method)
-    snapshot = network.snapshot
+    snapshot = snapshot or network.snapshot
     x = _input(network, snapshot, inputs)
     target_list = resolve_targets(network, snapshot, x if inputs is not None else None, targets)
     layer_list = resolve_layers(network, impl, layers)
@@ -75,7 +77,7 @@ def _compute(network, impl: AttributionMethod, x, targets, layers, params, snaps
         key, impl.name, params, version, described, layers,
         {lid: out.layer_maps[lid].detach() for lid in layers}, _detach(out.input_attribution), _detach(out.delta),
         {"passes": engine.passes, "evaluations": engine.evaluations, "seconds": round(seconds, 4)},
-        extra=dict(ctx.extra))
+        extra=dict(ctx.extra), image=snapshot.input_image if version >= 0 else network.display_image(x))
 
 
 def _detach(t):
@@ -137,7 +139,7 @@ def resolve_layers(network, impl: AttributionMethod, layers) -> list[str]:
     for lid in chosen:
         node = network.graph.node(lid)  # NotFoundError naming the valid ids
         if lid not in valid:
-            raise LayerwalkError(f"{impl.label} needs a spatial (C, H, W) layer; {lid!r} ({node.kind}) has shape "
+            raise NotApplicable(f"{impl.label} needs a spatial (C, H, W) layer; {lid!r} ({node.kind}) has shape "
                                  f"{tuple(node.shape)}. Spatial layers: {', '.join(valid)}")
     order = {lid: i for i, lid in enumerate(valid)}
     return sorted(dict.fromkeys(chosen), key=order.__getitem__)
@@ -166,4 +168,6 @@ def _coerce(impl, p, value):
                              f"got {value!r}")
     if p.type is int and value < 0 or p.name in ("steps", "samples", "batch", "superpixels") and value < 1:
         raise LayerwalkError(f"{impl.name} parameter {p.name} must be positive, got {value}")
+    if p.maximum is not None and value > p.maximum:
+        raise LayerwalkError(f"{impl.name} parameter {p.name} must be at most {p.maximum:g}, got {value}")
     return value

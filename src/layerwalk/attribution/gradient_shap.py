@@ -12,12 +12,12 @@ from layerwalk.attribution.baselines import BASELINES, make_baselines
 
 class GradientShap(AttributionMethod):
     name, label, family = "gradientshap", "GradientShap", "shapley"
-    params = (Param("samples", int, 16, "random (baseline, point) draws"),
+    params = (Param("samples", int, 16, "random (baseline, point) draws", maximum=10_000),
               Param("baseline", str, "noise", "baseline distribution", BASELINES),
-              Param("baselines", int, 4, "how many baselines are drawn from"),
+              Param("baselines", int, 4, "how many baselines are drawn from", maximum=256),
               Param("stdev", float, 0.0, "Gaussian noise added to each point (SmoothGrad-style)"),
               Param("seed", int, 0, "random draws"),
-              Param("batch", int, 64, "samples per pass (memory)"))
+              Param("batch", int, 64, "samples per pass (memory)", maximum=4096))
 
     def attribute(self, ctx):
         p = ctx.params

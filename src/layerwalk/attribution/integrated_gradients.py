@@ -16,10 +16,11 @@ from layerwalk.attribution.baselines import BASELINES, make_baselines
 
 class IntegratedGradients(AttributionMethod):
     name, label, family = "integrated_gradients", "Integrated Gradients", "gradient"
-    params = (Param("steps", int, 32, "points on the path from the baseline to the input"),
+    params = (Param("steps", int, 32, "points on the path from the baseline to the input",
+                    maximum=1024),
               Param("rule", str, "gausslegendre", "integration rule (Captum's names)", RULES),
               Param("baseline", str, "zeros", "the reference input", BASELINES),
-              Param("batch", int, 64, "samples per pass (memory)"))
+              Param("batch", int, 64, "samples per pass (memory)", maximum=4096))
     sanity = "passes in Adebayo et al. 2018 (rank correlation falls with randomisation)"
 
     def attribute(self, ctx):

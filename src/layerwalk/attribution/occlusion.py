@@ -16,7 +16,7 @@ class Occlusion(AttributionMethod):
     params = (Param("window", int, 0, "window side in pixels (0: a quarter of the input side)"),
               Param("stride", int, 0, "step in pixels (0: half the window)"),
               Param("value", float, 0.0, "what the window shows (normalised input space)"),
-              Param("batch", int, 64, "inputs per pass (memory)"))
+              Param("batch", int, 64, "inputs per pass (memory)", maximum=4096))
 
     def attribute(self, ctx):
         h, w = ctx.x.shape[-2:]

@@ -40,6 +40,7 @@ class AttributionResult:
     cost: dict[str, float]
     sanity: dict | None = None
     extra: dict = field(default_factory=dict)
+    image: Any = None                      # the explained input as a PIL image (display, model size)
     cached: bool = False
 
     @property

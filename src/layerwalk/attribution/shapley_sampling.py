@@ -18,11 +18,11 @@ from layerwalk.attribution.baselines import BASELINES, make_baselines
 
 class ShapleySampling(AttributionMethod):
     name, label, family, layer_maps = "shapley_sampling", "Shapley value sampling (superpixels)", "shapley", False
-    params = (Param("superpixels", int, 32, "SLIC superpixels the input is cut into"),
-              Param("samples", int, 8, "random orders of the superpixels"),
+    params = (Param("superpixels", int, 32, "SLIC superpixels the input is cut into", maximum=1000),
+              Param("samples", int, 8, "random orders of the superpixels", maximum=10_000),
               Param("baseline", str, "zeros", "what a missing superpixel shows", BASELINES),
               Param("seed", int, 0, "random orders"),
-              Param("batch", int, 64, "inputs per pass (memory)"))
+              Param("batch", int, 64, "inputs per pass (memory)", maximum=4096))
 
     def attribute(self, ctx):
         segments = ctx.extra.get("segments")

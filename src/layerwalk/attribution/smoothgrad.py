@@ -14,10 +14,10 @@ _BASES = ("saliency", "inputxgradient", "guided_backprop", "deconvnet", "gradcam
 class SmoothGrad(AttributionMethod):
     name, label, family = "smoothgrad", "SmoothGrad", "gradient"
     params = (Param("base", str, "saliency", "the method whose maps are smoothed", _BASES),
-              Param("samples", int, 16, "noisy copies"),
+              Param("samples", int, 16, "noisy copies", maximum=10_000),
               Param("noise", float, 0.15, "noise σ as a fraction of the input's range (max − min)"),
               Param("seed", int, 0, "noise draws"),
-              Param("batch", int, 64, "samples per pass (memory)"))
+              Param("batch", int, 64, "samples per pass (memory)", maximum=4096))
 
     def attribute(self, ctx):
         from layerwalk.attribution.registry import get_method
