@@ -528,6 +528,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/networks/{nid}/attributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Attribution
+         * @description Start attributing the current input's targets at the given layers; follow the job at /api/jobs/{id}.
+         */
+        post: operations["startAttribution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/attributions/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attribution
+         * @description A finished attribution: targets, layers with per-channel scores, delta, cost, sanity.
+         */
+        get: operations["getAttribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/attributions/{key}/maps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attribution Maps
+         * @description Signed maps of one target in the binary activation format: (C,H,W) per layer, or (1,H,W) with view=layer.
+         */
+        get: operations["getAttributionMaps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/attributions/{key}/input.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attribution Input
+         * @description The input-level map of one target in red–white–blue, blended over the input unless overlay=false.
+         */
+        get: operations["getAttributionInput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/precomputed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Precomputed
+         * @description Which precomputed run serves this network: its dataset, size, k and layers.
+         */
+        get: operations["getPrecomputed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/layers/{lid}/topk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Layer Topk
+         * @description The dataset images that excite each channel most (``kind=bottom``: least), best first.
+         */
+        get: operations["getLayerTopK"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/layers/{lid}/topk.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Layer Topk Atlas
+         * @description Each channel's most exciting dataset image as one atlas (same grid as the activation atlas).
+         */
+        get: operations["getLayerTopKAtlas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/layers/{lid}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Layer Dataset Stats
+         * @description Per-channel statistics of this layer over the whole precomputed dataset (max, mean, active, dead).
+         */
+        get: operations["getLayerDatasetStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attribution/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Methods
+         * @description Every attribution method with its parameters.
+         */
+        get: operations["listAttributionMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -619,6 +799,86 @@ export interface components {
              */
             threshold?: number;
         };
+        /** AttributionCost */
+        AttributionCost: {
+            /** Passes */
+            passes: number;
+            /** Evaluations */
+            evaluations: number;
+            /** Seconds */
+            seconds: number;
+        };
+        /** AttributionRequest */
+        AttributionRequest: {
+            /**
+             * Method
+             * @default gradcam
+             */
+            method?: string;
+            /**
+             * Targets
+             * @description class indices; null: top-5
+             */
+            targets?: number[] | null;
+            /**
+             * Layers
+             * @description node ids; null: every spatial layer
+             */
+            layers?: string[] | null;
+            /**
+             * Params
+             * @description method parameters (GET /api/attribution/methods)
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Sanity
+             * @description also run the cascading model-randomisation check
+             * @default false
+             */
+            sanity?: boolean;
+        };
+        /** AttributionResultOut */
+        AttributionResultOut: {
+            /** Network */
+            network: string;
+            /** Key */
+            key: string;
+            /** Version */
+            version: number;
+            /** Method */
+            method: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Targets */
+            targets: components["schemas"]["TargetInfo"][];
+            /** Layers */
+            layers: components["schemas"]["LayerScores"][];
+            /** Input Map */
+            input_map: boolean;
+            /** Delta */
+            delta: number[] | null;
+            cost: components["schemas"]["AttributionCost"];
+            /** Sanity */
+            sanity: {
+                [key: string]: unknown;
+            } | null;
+            /** Cached */
+            cached: boolean;
+            /**
+             * Maps
+             * @description URL of the maps (add ?target=K&view=channels|layer)
+             */
+            maps: string;
+            /**
+             * Input
+             * @description URL of the input-level overlay PNG (add ?target=K)
+             */
+            input: string;
+        };
         /** AxisFieldInfo */
         AxisFieldInfo: {
             /**
@@ -669,6 +929,23 @@ export interface components {
                 number,
                 number
             ];
+        };
+        /** ChannelStatsRow */
+        ChannelStatsRow: {
+            /** Channel */
+            channel: number;
+            /** Max */
+            max: number;
+            /** Min */
+            min: number;
+            /** Mean */
+            mean: number;
+            /** Std */
+            std: number;
+            /** Fraction Active */
+            fraction_active: number;
+            /** Dead */
+            dead: boolean;
         };
         /** ClassificationResponse */
         ClassificationResponse: {
@@ -902,6 +1179,18 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** LayerScores */
+        LayerScores: {
+            /** Id */
+            id: string;
+            /** Shape */
+            shape: number[];
+            /**
+             * Channel Scores
+             * @description per target (order of targets): one score per channel
+             */
+            channel_scores: number[][];
+        };
         /** Layout */
         Layout: {
             /** Nodes */
@@ -962,6 +1251,32 @@ export interface components {
                 number
             ];
         };
+        /** MethodInfo */
+        MethodInfo: {
+            /** Name */
+            name: string;
+            /** Label */
+            label: string;
+            /**
+             * Family
+             * @description cam | gradient | backprop | perturbation | shapley
+             */
+            family: string;
+            /**
+             * Layer Maps
+             * @description gives per-layer maps (false: only the input-level map)
+             */
+            layer_maps: boolean;
+            /** Input Map */
+            input_map: boolean;
+            /** Params */
+            params: components["schemas"]["ParamInfo"][];
+            /**
+             * Sanity
+             * @description what the literature reports about the model-randomisation check
+             */
+            sanity: string | null;
+        };
         /** NetworkInfo */
         NetworkInfo: {
             /** Id */
@@ -990,6 +1305,34 @@ export interface components {
             source: "noise";
             /** Seed */
             seed: number;
+        };
+        /** ParamInfo */
+        ParamInfo: {
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /** Default */
+            default: unknown;
+            /** Description */
+            description: string;
+            /** Choices */
+            choices: unknown[] | null;
+        };
+        /** PrecomputedInfo */
+        PrecomputedInfo: {
+            /** Key */
+            key: string;
+            /** Dataset */
+            dataset: {
+                [key: string]: unknown;
+            };
+            /** Images */
+            images: number;
+            /** K */
+            k: number;
+            /** Layers */
+            layers: string[];
         };
         /** Prediction */
         Prediction: {
@@ -1032,6 +1375,53 @@ export interface components {
             input_size: number[];
             /** Nodes */
             nodes: components["schemas"]["ReceptiveFieldInfo"][];
+        };
+        /** StatsResponse */
+        StatsResponse: {
+            /** Layer */
+            layer: string;
+            /** Images */
+            images: number;
+            /** Channels */
+            channels: components["schemas"]["ChannelStatsRow"][];
+        };
+        /** TargetInfo */
+        TargetInfo: {
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /** Probability */
+            probability: number;
+        };
+        /** TopKResponse */
+        TopKResponse: {
+            /** Layer */
+            layer: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "top" | "bottom";
+            /** Dataset */
+            dataset: string | null;
+            /** Rows */
+            rows: components["schemas"]["TopKRow"][];
+        };
+        /** TopKRow */
+        TopKRow: {
+            /** Channel */
+            channel: number;
+            /** Rank */
+            rank: number;
+            /** Image */
+            image: number;
+            /** Value */
+            value: number;
+            /** Y */
+            y: number;
+            /** X */
+            x: number;
         };
     };
     responses: never;
@@ -3102,6 +3492,721 @@ export interface operations {
                 };
                 content: {
                     "image/png": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    startAttribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AttributionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCreated"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAttribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionResultOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAttributionMaps: {
+        parameters: {
+            query?: {
+                /** @description class index from the result's targets (default: the first) */
+                target?: number | null;
+                view?: "channels" | "layer";
+            };
+            header?: never;
+            path: {
+                key: string;
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description binary activation format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAttributionInput: {
+        parameters: {
+            query?: {
+                /** @description class index from the result's targets (default: the first) */
+                target?: number | null;
+                overlay?: boolean;
+            };
+            header?: never;
+            path: {
+                key: string;
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getPrecomputed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrecomputedInfo"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLayerTopK: {
+        parameters: {
+            query?: {
+                channel?: number | null;
+                kind?: "top" | "bottom";
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+                /** @description layer (graph node) id */
+                lid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopKResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLayerTopKAtlas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+                /** @description layer (graph node) id */
+                lid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getLayerDatasetStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+                /** @description layer (graph node) id */
+                lid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAttributionMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodInfo"][];
                 };
             };
             /** @description Bad Request */
