@@ -119,4 +119,5 @@ def _nodes(graph, nodes) -> list[str]:
 def _reduce(a: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(batch, C, …) → per input and channel: max, mean, fraction > 0."""
     flat = a.reshape(a.shape[0], a.shape[1], -1)
-    return (flat.amax(2).numpy(), flat.mean(2).numpy(), (flat > 0).float().mean(2).numpy())
+    positive = (flat > 0).sum(2, dtype=torch.float32) / flat.shape[2]  # no float copy of the whole map
+    return (flat.amax(2).numpy(), flat.mean(2).numpy(), positive.numpy())
