@@ -88,3 +88,22 @@ def test_toml_mistakes_are_one_clear_error(tmp_path, text, words):
     config.write_text(text)
     with pytest.raises(SpecError, match=words):
         _settings("--config", str(config))
+
+
+def test_readme_configuration_examples_load(tmp_path, monkeypatch):
+    """The TOML file and the environment example of README § Configuration are what the server reads."""
+    import re
+    from pathlib import Path
+
+    section = (Path(__file__).resolve().parents[2] / "README.md").read_text().split("### Configuration", 1)[1]
+    toml = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "layerwalk.toml").write_text(toml)
+    s = _settings("--config", str(tmp_path / "layerwalk.toml"))
+    assert [(n.model, n.dataset) for n in s.networks] == [("covidresnet", "fashion-mnist"),
+                                                           ("torchvision:resnet18", None)]
+    assert (s.port, s.device, s.max_upload_bytes, s.allowed_hosts) == (6000, "cpu", 20 * 2**20, ["vr.example.org"])
+    env_line = next(line for line in section.splitlines() if line.startswith("LAYERWALK_DATASETS="))
+    for name, value in re.findall(r"(LAYERWALK_\w+)='([^']*)'", env_line):
+        monkeypatch.setenv(name, value)
+    s = _settings()
+    assert [n.model for n in s.networks] == ["torchvision:resnet18"] and s.datasets == ["photos"]

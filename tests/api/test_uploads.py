@@ -174,5 +174,5 @@ def test_peak_memory_of_a_16_bit_6300_square_upload(tmp_path):
                          text=True, timeout=300, cwd=root)
     assert out.returncode == 0, out.stderr[-3000:]
     one, burst = (float(v) for v in out.stdout.split())
-    assert one < 320, f"one upload raised peak RSS by {one:.0f} MB"
-    assert burst < 650, f"six concurrent uploads raised peak RSS by {burst:.0f} MB"
+    assert one < 250, f"one upload raised peak RSS by {one:.0f} MB"  # measured 134 MB (busy 2-core box)
+    assert burst < 500, f"six concurrent uploads raised peak RSS by {burst:.0f} MB"  # measured 275–313 MB
