@@ -10,7 +10,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 1200,
   },
   server: {
-    // `npm run dev` against a running `layerwalk serve` (or tests/browser/fake_api.py) on :8000
+    // `npm run dev` against a running `layerwalk serve` on :8000
     proxy: { '/api': 'http://127.0.0.1:8000' },
   },
 });

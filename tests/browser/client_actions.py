@@ -1,7 +1,15 @@
 """What a desktop user does in the 3D client, for the browser tests: click a screen point, pick a dataset image
-up and drop it on the input canvas, drag with the mouse."""
+up and drop it on the input canvas, drag with the mouse. The client reads the mouse once per animation frame, so
+each step waits for frames to pass (a condition), not for a fixed time."""
 
 from __future__ import annotations
+
+FRAMES_JS = "(n) => new Promise((done) => { const f = () => (--n <= 0 ? done() : requestAnimationFrame(f)); requestAnimationFrame(f); })"
+
+
+def next_frames(page, n: int = 2) -> None:
+    """Return once `n` animation frames have run (the render loop has seen every input given before)."""
+    page.evaluate(FRAMES_JS, n)
 
 
 def click_at(page, at) -> None:
@@ -10,7 +18,7 @@ def click_at(page, at) -> None:
     page.evaluate("document.exitPointerLock()")
     assert at and at["visible"], at
     page.mouse.move(at["x"], at["y"])
-    page.wait_for_timeout(200)
+    next_frames(page)  # the hover is picked by the render loop
     page.mouse.click(at["x"], at["y"])
 
 
@@ -20,9 +28,11 @@ def pick_and_drop(client, item: int, label: str, nid: str = "n0") -> tuple[dict,
     before = client.lw(f"L.networks.{nid}")
     click_at(client.page, client.lw(f"L.datasetItemScreen({item})"))
     assert client.lw("L.carrying") == label
+    updates = client.lw("L.updates")
     click_at(client.page, client.lw(f"L.stationScreen('{nid}')"))
     client.page.wait_for_function(f"window.__layerwalk.networks.{nid}.version > {before['version']}", timeout=30_000)
-    client.page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
+    client.page.wait_for_function(f"window.__layerwalk.updates > {updates} && window.__layerwalk.pendingTasks === 0",
+                                  timeout=60_000)
     return before, client.lw(f"L.networks.{nid}")
 
 
@@ -31,11 +41,11 @@ def drag(page, start, dx: float, dy: float, steps: int = 12) -> None:
     page.evaluate("document.exitPointerLock()")
     assert start and start["visible"], start
     page.mouse.move(start["x"], start["y"])
-    page.wait_for_timeout(200)
+    next_frames(page)
     page.mouse.down()
     for i in range(1, steps + 1):
         page.mouse.move(start["x"] + dx * i / steps, start["y"] + dy * i / steps)
-        page.wait_for_timeout(50)
-    page.wait_for_timeout(200)
+        next_frames(page, 1)
+    next_frames(page)
     page.mouse.up()
-    page.wait_for_timeout(100)
+    next_frames(page)

@@ -1,10 +1,14 @@
-"""Fixtures for real-browser tests of the 3D client: a server (the fake API by default), headless Chromium.
+"""Fixtures for real-browser tests of the 3D client: the real app (`layerwalk serve`) on a small real network,
+headless Chromium.
 
-Set LAYERWALK_URL to run the same tests against a running `layerwalk serve` instead of tests/browser/fake_api.py.
+`server` is `layerwalk serve --model torchvision:resnet18 --dataset photos` (ResNet-18 with random weights unless
+they are in the torch hub cache: the tests compare what the client shows with what the server answers, never with
+a fixed class). Set LAYERWALK_URL to run the same tests against a running `layerwalk serve` instead.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -23,6 +27,7 @@ CLIENT_DIST = ROOT / "src" / "layerwalk" / "client_dist" / "index.html"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--use-angle=swiftshader",
                  "--enable-unsafe-swiftshader"]
+SMALL_NETWORK = ("--model", "torchvision:resnet18", "--dataset", "photos")
 
 
 def free_port() -> int:
@@ -42,26 +47,19 @@ def wait_for(url: str, timeout=30.0) -> None:
     raise RuntimeError(f"server at {url} did not answer within {timeout}s")
 
 
-class FakeServer:
-    """tests/browser/fake_api.py in a subprocess (so it can be killed and restarted on the same port)."""
+def api(url: str, path: str, body: dict | None = None):
+    """GET (or POST `body` as JSON to) `url + "api/" + path` and return the parsed answer."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url + "api/" + path, data=data, method="GET" if body is None else "POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.load(r)
 
-    def __init__(self, networks=1):
-        self.port = free_port()
-        self.networks = networks
-        self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{self.port}/"
 
-    def start(self):
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_api.py")), "--port",
-                                      str(self.port), "--networks", str(self.networks)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for(self.url + "api/networks")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
+def classification_text(url: str, nid: str = "n0") -> str:
+    """What the input canvas should say for the server's current input (the client's format, top 5)."""
+    predictions = api(url, f"networks/{nid}/classification?top=5")["predictions"]
+    return "; ".join(f"{p['name']} {p['probability'] * 100:.1f}%" for p in predictions)
 
 
 @pytest.fixture(scope="session")
@@ -90,16 +88,20 @@ def browser(playwright_instance, chromium_path):
     b.close()
 
 
-@pytest.fixture()
-def server():
-    """A fresh fake server per test (input state is per server), or LAYERWALK_URL if set."""
+@pytest.fixture(scope="session")
+def resnet18_server():
+    """The real app on the small network, shared by the session (or LAYERWALK_URL if set)."""
     if os.environ.get("LAYERWALK_URL"):
         yield type("External", (), {"url": os.environ["LAYERWALK_URL"].rstrip("/") + "/", "proc": None})()
         return
-    s = FakeServer()
-    s.start()
-    yield s
-    s.stop()
+    yield from _real_server(*SMALL_NETWORK)
+
+
+@pytest.fixture()
+def server(resnet18_server):
+    """The shared server with its first network's input back at the first photo (chelsea the cat)."""
+    api(resnet18_server.url, "networks/n0/input", {"source": "dataset", "dataset": "d0", "index": 0})
+    return resnet18_server
 
 
 class LoadedPage:
@@ -130,16 +132,17 @@ def client(browser, server):
 
 
 class RealServer:
-    """A real `layerwalk serve` on a free port (port 0: the server picks it and prints its URL)."""
+    """A real `layerwalk serve` on `port` (0: the server picks a free one and prints its URL)."""
 
-    def __init__(self, *args: str):
-        self.args = args
+    def __init__(self, *args: str, port: int = 0):
+        self.args, self.port = args, port
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
     def start(self, timeout=300.0):
+        """Start (or restart, on the same port if one was given) and wait until the API answers."""
         exe = Path(sys.executable).with_name("layerwalk")
-        cmd = [str(exe) if exe.exists() else "layerwalk", "serve", *self.args, "--port", "0"]
+        cmd = [str(exe) if exe.exists() else "layerwalk", "serve", *self.args, "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline, lines = time.time() + timeout, []
         while time.time() < deadline:
@@ -165,10 +168,6 @@ class RealServer:
 
 
 def _real_server(*args: str):
-    try:
-        import layerwalk.api  # noqa: F401
-    except ImportError as err:
-        pytest.skip(f"layerwalk server not importable: {err}")
     s = RealServer(*args).start()
     try:
         yield s

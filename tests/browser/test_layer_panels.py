@@ -1,5 +1,6 @@
-"""Layer panels in headless Chromium against the fake API: a dragged panel takes its floor edges and their labels
-along and reset puts everything back; fly-to frames the whole panel with nothing in the way."""
+"""Layer panels in headless Chromium against the real app on a small real network: a dragged panel takes its
+floor edges and their labels along and reset puts everything back; fly-to frames the whole panel with nothing in
+the way."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import pytest
 
-from client_actions import click_at, drag
+from client_actions import click_at, drag, next_frames
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.browser
 def fly_to(client, lid: str) -> None:
     assert client.lw(f"L.flyToLayer({json.dumps(lid)})")
     client.page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=30_000)
-    client.page.wait_for_timeout(300)
+    next_frames(client.page)
 
 
 def panel_screen(client, lid: str):
@@ -31,14 +32,14 @@ def edge_far_end(edge: dict, lid: str) -> list[float]:
 
 
 def test_dragged_panel_takes_its_edges_along_and_reset_puts_them_back(client):
-    lid = "layer1.0.downsample"  # in a side lane: both its edges switch lanes (bent routes)
+    lid = "layer2.0.downsample.0"  # in a side lane: both its edges switch lanes (bent routes)
     fly_to(client, lid)
     home = client.lw(f"L.edgesAt({json.dumps(lid)})")
     assert len(home["edges"]) == 2
     for e in home["edges"]:
         assert edge_end_at(e, lid) == pytest.approx([home["panel"][0], home["panel"][2]], abs=1e-3)
 
-    drag(client.page, panel_screen(client, lid), 220, 0)
+    drag(client.page, panel_screen(client, lid), -220, 0)
     moved = client.lw(f"L.edgesAt({json.dumps(lid)})")
     dx, dz = moved["panel"][0] - home["panel"][0], moved["panel"][2] - home["panel"][2]
     assert abs(dx) > 0.3, moved
@@ -50,7 +51,9 @@ def test_dragged_panel_takes_its_edges_along_and_reset_puts_them_back(client):
     assert client.errors == []
 
     click_at(client.page, client.lw(f"L.cardButtonScreen({json.dumps(lid)}, 'reset')"))
-    client.page.wait_for_timeout(300)
+    client.page.wait_for_function("([lid, x, z]) => { const p = window.__layerwalk.edgesAt(lid).panel; "
+                                  "return Math.abs(p[0] - x) < 1e-6 && Math.abs(p[2] - z) < 1e-6; }",
+                                  arg=[lid, home["panel"][0], home["panel"][2]], timeout=10_000)
     back = client.lw(f"L.edgesAt({json.dumps(lid)})")
     assert back["panel"] == pytest.approx(home["panel"], abs=1e-6)
     for before, after in zip(home["edges"], back["edges"]):
@@ -64,7 +67,7 @@ def visible_panels(client) -> int:
                      " return n; })()")
 
 
-@pytest.mark.parametrize("lid", ["conv1", "layer1.0.downsample", "layer2.0.conv2", "fc"])
+@pytest.mark.parametrize("lid", ["conv1", "layer2.0.downsample.0", "layer2.0.conv2", "fc"])
 def test_fly_to_frames_the_whole_panel_with_nothing_in_the_way(client, lid):
     panels = visible_panels(client)
     fly_to(client, lid)
@@ -80,9 +83,11 @@ def test_fly_to_frames_the_whole_panel_with_nothing_in_the_way(client, lid):
     assert box["blockedBy"] is None, box
 
     # the panels hidden for the view come back once the camera walks away
+    start = client.lw("L.camera.position.toArray()")
     client.page.keyboard.down("KeyS")
-    client.page.wait_for_timeout(400)
+    client.page.wait_for_function("(p) => window.__layerwalk.camera.position.distanceTo({x: p[0], y: p[1], z: p[2]}) > 1",
+                                  arg=start, timeout=30_000)
     client.page.keyboard.up("KeyS")
-    client.page.wait_for_timeout(200)
-    assert visible_panels(client) == panels
+    client.page.wait_for_function(f"(() => {{ let n = 0; window.__layerwalk.scene.traverseVisible(o => {{ "
+                                  f"if (o.name.startsWith('layer:')) n++; }}); return n === {panels}; }})()", timeout=30_000)
     assert client.errors == []

@@ -1,5 +1,5 @@
-"""VR mode (issue 5) in headless Chromium with an emulated Meta Quest 3 (npm iwer, see vr_emulator.py): enter an
-immersive session, pick a dataset image with the controller and insert it into the network, grab and scale a
+"""VR mode (issue 5) in headless Chromium with an emulated Meta Quest 3 (npm iwer, see vr_emulator.py), against the
+real app on a small real network: enter an immersive session, pick a dataset image with the controller and insert it into the network, grab and scale a
 panel, locomotion, card buttons and dataset paging by ray, and the stereo draw-call budget."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from conftest import api, classification_text
 from vr_emulator import IWER_JS, EmulatedQuest, open_vr_client
 
 pytestmark = pytest.mark.browser
@@ -58,10 +59,10 @@ def test_enter_vr_stands_the_user_on_the_floor(quest):
 def test_pick_up_with_the_controller_and_insert_into_the_network(quest, server):
     before = quest.client.lw("L.networks.n0")
     version = server_networks(server)["n0"]["version"]
-    quest.aim("right", quest.vr("V.datasetItemWorld(2)"))  # item 2 is a triangle; the start input is a circle
+    quest.aim("right", quest.vr("V.datasetItemWorld(2)"))  # item 2 is the astronaut; the start input is the cat
     quest.wait_hover("right", "dataset:")
     quest.click("right")
-    assert quest.client.lw("L.carrying") == "triangle"
+    assert quest.client.lw("L.carrying") == "astronaut"
     # the hologram floats above the tool and its lens follows the gaze
     quest.client.page.wait_for_function("window.__layerwalk.vr.hologram.visible")
     holo = quest.vr("V.hologram")
@@ -75,8 +76,7 @@ def test_pick_up_with_the_controller_and_insert_into_the_network(quest, server):
     quest.client.page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
     assert server_networks(server)["n0"]["version"] > version  # the server received the input
     after = quest.client.lw("L.networks.n0")
-    assert after["classificationText"] != before["classificationText"]
-    assert after["classificationText"].startswith("triangle")
+    assert after["classificationText"] == classification_text(server.url) != before["classificationText"]
     assert quest.client.lw("L.carrying") is None
     assert quest.vr("V.hologram.visible") is False
     assert quest.client.errors == []
@@ -144,7 +144,7 @@ def test_snap_turn_teleport_and_smooth_movement_move_the_rig(quest):
     assert quest.client.errors == []
 
 
-def test_dataset_paging_and_card_buttons_work_with_the_ray(quest):
+def test_dataset_paging_and_card_buttons_work_with_the_ray(quest, server):
     quest.aim("right", quest.vr("V.datasetButtonWorld('next')"))
     quest.wait_hover("right", "dataset:")
     quest.click("right")
@@ -163,12 +163,15 @@ def test_dataset_paging_and_card_buttons_work_with_the_ray(quest):
     quest.client.page.wait_for_function(
         "window.__layerwalk.ctx.views.get('n0').cards.get('conv1').state.job !== null", timeout=10_000)
     assert quest.client.errors == []
+    for job in api(server.url, "jobs"):  # the session's server is shared: stop the job the button started
+        if job["state"] in ("queued", "running"):
+            urllib.request.urlopen(urllib.request.Request(server.url + f"api/jobs/{job['id']}", method="DELETE"))
 
 
 def test_stereo_draw_calls_and_triangles_stay_within_budget(quest):
     quest.frames(5)
     stats = quest.client.lw("L.stats()")
-    assert stats["presenting"] is True and stats["panels"] == stats["layers"] >= 100
+    assert stats["presenting"] is True and stats["panels"] == stats["layers"] >= 30
     # two views, one draw per panel per eye, plus a bounded number of other things
     assert stats["calls"] <= 2 * (stats["layers"] + 100), stats
     quest.client.lw("L.flyToLayer('layer3.0.conv1')")  # no effect in VR: the rig decides where the user is

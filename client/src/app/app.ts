@@ -54,7 +54,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
     tooltip: createTooltip(overlay), magnifier: createMagnifier(overlay),
     metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
-    refresh: (nid, t0) => refreshNetwork(ctx, nid, t0),
+    refresh: (nid, version, t0) => refreshNetwork(ctx, nid, version, t0),
     flyToLayer: (query) => flight.flyTo(query),
     reportError: (err) => {
       console.warn(err);
@@ -112,7 +112,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   subscribeServerEvents(ctx.api, {
     input(e) {
       const view = ctx.views.get(e.network);
-      if (view && e.version !== view.version) ctx.refresh(e.network).catch((err) => ctx.reportError(err));
+      if (view) ctx.refresh(e.network, e.version).catch((err) => ctx.reportError(err));
     },
     connection(online) {
       if (!online) banner.show('Connection to the layerwalk server lost — reconnecting…');
@@ -125,7 +125,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   return ctx;
 }
 
-/** After a reconnect: reload every network whose input changed while we were away. */
+/** After a reconnect: reload every network whose input changed while we were away (or whose server restarted). */
 async function resync(ctx: AppContext): Promise<void> {
   for (const n of await ctx.api.networks()) {
     const view = ctx.views.get(n.id);

@@ -23,7 +23,7 @@ export async function dropInto(ctx: AppContext, view: NetworkView, source: Input
   try {
     const result = await ctx.api.setInput(view.info.id, source);
     view.setClassification(result.classification);
-    await ctx.refresh(view.info.id, t0);
+    await ctx.refresh(view.info.id, result.version, t0);
   } finally {
     view.station.setDropHint('none');
   }
@@ -92,7 +92,7 @@ export async function uploadFile(ctx: AppContext, file: File, nid?: string): Pro
     const result = await ctx.api.uploadInput(view.info.id, file, file.name);
     view.setClassification(result.classification);
     ctx.toast(`Uploaded ${file.name} to ${view.info.name}`, 'ok');
-    await ctx.refresh(view.info.id, t0);
+    await ctx.refresh(view.info.id, result.version, t0);
   } finally {
     view.station.setDropHint('none');
   }

@@ -52,8 +52,11 @@ export interface AppContext {
   worldTooltip?: WorldTooltip;
   magnifier: Magnifier;
   metrics: Metrics;
-  /** reload a network's activations, classification and input image (after a drop or an input event) */
-  refresh(nid: string, t0?: number): Promise<void>;
+  /**
+   * bring a network's activations, classification and input image up to input `version` (after a drop or an
+   * input event; undefined: whatever the server has), fetching each version once; `t0` is when the input was given
+   */
+  refresh(nid: string, version?: number, t0?: number): Promise<void>;
   /** fly the camera to the first layer whose name or id matches the query; false if none does */
   flyToLayer(query: string): boolean;
   reportError(err: unknown): void;

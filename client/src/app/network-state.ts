@@ -1,42 +1,70 @@
+import type { LayerActivation } from '../api/types';
+import type { NetworkView } from '../scene/network-view';
 import type { AppContext } from './context';
 
-const loads = new Map<string, number>();
+/** A network's load in flight: the input version it brings (at least), and when that input was given. */
+interface Load {
+  version: number;
+  t0: number;
+  done: Promise<void>;
+}
+
+const loads = new Map<string, Load>();
 
 /**
- * Bring one network up to date with the server: classification and input image at once, then every layer's
- * atlas progressively through the frame scheduler. A newer refresh of the same network cancels the rest of an
- * older one. Resolves when all panels are updated.
+ * Bring one network up to input `version` (undefined: whatever the server has now): classification and input
+ * image at once, then every layer's atlas progressively through the frame scheduler. The input event and the
+ * POST answer both announce a new version; only the first fetches, the second waits for the same load (and an
+ * earlier `t0`, the drop, is what the update time is measured from). A newer load of the same network cancels
+ * the rest of an older one, whose callers then wait for the newer. Resolves when all panels are updated.
  */
-export async function refreshNetwork(ctx: AppContext, nid: string, t0 = performance.now()): Promise<void> {
+export function refreshNetwork(ctx: AppContext, nid: string, version?: number, t0 = performance.now()): Promise<void> {
   const view = ctx.views.get(nid);
-  if (!view) return;
-  const token = (loads.get(nid) ?? 0) + 1;
-  loads.set(nid, token);
+  if (!view) return Promise.resolve();
+  const current = loads.get(nid);
+  if (version !== undefined && current && current.version >= version) {
+    current.t0 = Math.min(current.t0, t0);
+    return current.done;
+  }
+  if (version !== undefined && !current && view.version >= version) return Promise.resolve();
+  const load: Load = { version: version ?? -Infinity, t0, done: Promise.resolve() };
+  loads.set(nid, load);
+  load.done = loadNetwork(ctx, view, load).finally(() => {
+    if (loads.get(nid) === load) loads.delete(nid);
+  });
+  return load.done;
+}
+
+async function loadNetwork(ctx: AppContext, view: NetworkView, load: Load): Promise<void> {
+  const nid = view.info.id;
+  const superseded = () => loads.get(nid) !== load;
   const [set, classification] = await Promise.all([ctx.api.activations(nid), ctx.api.classification(nid, 5)]);
-  if (loads.get(nid) !== token) return;
+  if (superseded()) return loads.get(nid)?.done;
+  load.version = Math.max(load.version, set.version);
   view.version = set.version;
   view.setClassification(classification.predictions);
   view.station.setImage(ctx.api.inputImageUrl(nid, set.version)).catch((err) => ctx.reportError(err));
-  await new Promise<void>((resolve) => {
-    let left = set.layers.length;
+  await applyLayers(ctx, view, set.layers, superseded);
+  if (superseded()) return loads.get(nid)?.done;
+  // the textures of the last chunk are uploaded by the next render: count it
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  ctx.metrics.lastUpdateMs = performance.now() - load.t0;
+  ctx.metrics.updates++;
+}
+
+/** Upload the layers' atlases a few per frame (within the scheduler's budget); stops early once `cancelled`. */
+function applyLayers(ctx: AppContext, view: NetworkView, layers: LayerActivation[], cancelled: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let left = layers.length;
     if (left === 0) resolve();
-    for (const layer of set.layers) {
+    for (const layer of layers) {
       ctx.scheduler.add(() => {
-        if (loads.get(nid) !== token) {
-          if (--left === 0) resolve();
-          return 0;
-        }
-        const bytes = view.applyLayer(layer);
+        const bytes = cancelled() ? 0 : view.applyLayer(layer);
         if (--left === 0) resolve();
         return bytes;
       });
     }
   });
-  if (loads.get(nid) !== token) return;
-  // the textures of the last chunk are uploaded by the next render: count it
-  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  ctx.metrics.lastUpdateMs = performance.now() - t0;
-  ctx.metrics.updates++;
 }
 
 /** Fetch weight histograms for the layers that have weights, a few at a time (they never change). */
