@@ -83,18 +83,18 @@ def _fill(result, network, dataset, start, stop, params, record, progress) -> No
 
 def _partial_of_batch(activation: torch.Tensor, index: np.ndarray, k: int) -> LayerPartial:
     maps = as_channel_maps(activation)
-    spatial_max, max_at = maps.max(dim=2)
-    spatial_min, min_at = maps.min(dim=2)
+    spatial_max, max_at = (t.numpy() for t in maps.max(dim=2))
+    spatial_min, min_at = (t.numpy() for t in maps.min(dim=2))
     return LayerPartial(
         top=_topk_from(spatial_max, max_at, index, k, largest=True),
         bottom=_topk_from(spatial_min, min_at, index, k, largest=False),
-        stats=stats_mod.of_batch(maps, spatial_max),
+        stats=stats_mod.of_batch(maps, spatial_max, spatial_min),
     )
 
 
-def _topk_from(values: torch.Tensor, at: torch.Tensor, index: np.ndarray, k: int, largest: bool) -> topk_mod.TopK:
+def _topk_from(values: np.ndarray, at: np.ndarray, index: np.ndarray, k: int, largest: bool) -> topk_mod.TopK:
     indices = np.ascontiguousarray(np.broadcast_to(index[:, None], values.shape))
-    return topk_mod.select(values.numpy().astype(np.float32), indices, at.numpy().astype(np.int64), k, largest)
+    return topk_mod.select(values.astype(np.float32), indices, at.astype(np.int64), k, largest)
 
 
 def _merge_partial(a: LayerPartial | None, b: LayerPartial, k: int) -> LayerPartial:

@@ -22,12 +22,13 @@ def histogram_edges() -> np.ndarray:
     return 2.0 ** ((np.arange(2 * OCTAVES + 1) - OCTAVES) / 2)
 
 
-def histogram_bins(values: torch.Tensor) -> torch.Tensor:
+def histogram_bins(values: np.ndarray) -> np.ndarray:
     """Bin index of every value (int64): negatives mirror positives around the zero bin."""
     half = 2 * OCTAVES
-    step = torch.floor(2 * torch.log2(values.abs().clamp_min(1e-30))).clamp(-OCTAVES, OCTAVES - 1) + OCTAVES
-    step = step.long()
-    return torch.where(values > 0, half + 1 + step, torch.where(values < 0, half - 1 - step, half))
+    with np.errstate(divide="ignore"):
+        step = np.floor(2 * np.log2(np.abs(values).astype(np.float64)))
+    step = (np.clip(step, -OCTAVES, OCTAVES - 1) + OCTAVES).astype(np.int64)
+    return np.where(values > 0, half + 1 + step, np.where(values < 0, half - 1 - step, half))
 
 
 @dataclass(frozen=True)
@@ -65,23 +66,22 @@ class ChannelStats:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("images", "positions")}
 
 
-def of_batch(maps: torch.Tensor, spatial_max: torch.Tensor) -> ChannelStats:
-    """Statistics of one batch. ``maps``: (B, C, P) float32; ``spatial_max``: (B, C) its max over P."""
+def of_batch(maps: torch.Tensor, spatial_max: np.ndarray, spatial_min: np.ndarray) -> ChannelStats:
+    """Statistics of one batch. ``maps``: (B, C, P) float32; ``spatial_max``/``spatial_min``: (B, C) its max/min
+    over P (already computed for the top-k). Four passes over the maps; the rest works on (B, C) in numpy — on a
+    busy CPU every extra torch op on a large tensor costs an OpenMP barrier as well as its memory traffic."""
     b, c, p = maps.shape
-    bins = histogram_bins(spatial_max) + torch.arange(c).view(1, c) * HIST_BINS
-    hist = torch.bincount(bins.flatten(), minlength=c * HIST_BINS).view(c, HIST_BINS)
+    bins = histogram_bins(spatial_max) + np.arange(c)[None, :] * HIST_BINS
     return ChannelStats(
         images=b, positions=p,
         # float32 within an image's map (≤ 10^5 values), float64 across images: a float64 reduction over the
         # whole batch costs more than the forward pass on a CPU.
-        sum=maps.sum(dim=2).double().sum(dim=0).numpy(),
-        sum_sq=torch.linalg.vector_norm(maps, dim=2).double().square().sum(dim=0).numpy(),
-        # sign of the clamped map is 1 where active, 0 elsewhere: exact counts (< 2^24 per map), and measured
-        # several times faster than summing a boolean mask.
-        active=maps.clamp(min=0).sign_().sum(dim=2).sum(dim=0).numpy().astype(np.int64),
-        max=spatial_max.amax(dim=0).numpy().astype(np.float32),
-        min=maps.amin(dim=(0, 2)).numpy().astype(np.float32),
-        max_histogram=hist.numpy().astype(np.int64),
+        sum=maps.sum(dim=2).numpy().astype(np.float64).sum(axis=0),
+        sum_sq=np.square(torch.linalg.vector_norm(maps, dim=2).numpy().astype(np.float64)).sum(axis=0),
+        active=torch.sum(maps > 0, dim=2, dtype=torch.int64).numpy().sum(axis=0),
+        max=spatial_max.max(axis=0).astype(np.float32),
+        min=spatial_min.min(axis=0).astype(np.float32),
+        max_histogram=np.bincount(bins.ravel(), minlength=c * HIST_BINS).reshape(c, HIST_BINS).astype(np.int64),
     )
 
 
