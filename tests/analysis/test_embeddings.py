@@ -95,3 +95,12 @@ def test_input_embedding_of_a_layer(digits_network):
     d = np.linalg.norm(emb.coords[:, None] - emb.coords[None], axis=2)
     same = emb.labels[:, None] == emb.labels[None]
     assert d[same & ~np.eye(200, dtype=bool)].mean() < d[~same].mean()
+
+
+def test_embedding_reports_progress_to_the_end(digits_network):
+    network, _ = digits_network
+    seen = []
+    input_embedding(network, "3", n=60, features="gap", progress=lambda f, m: seen.append((f, m)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("t-SNE iteration" in m for _, m in seen) and any("inputs" in m for _, m in seen)

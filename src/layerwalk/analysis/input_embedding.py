@@ -75,8 +75,10 @@ def dominant_channel(activations: torch.Tensor) -> np.ndarray:
     return peaks.argmax(1).numpy()
 
 
-def embed(features: np.ndarray, perplexity: float = 50.0, method: str = "opentsne", seed: int = 0) -> np.ndarray:
-    """2-D t-SNE of (N, D) features (PCA to 50 dimensions first when D > 50)."""
+def embed(features: np.ndarray, perplexity: float = 50.0, method: str = "opentsne", seed: int = 0,
+          progress: Progress | None = None) -> np.ndarray:
+    """2-D t-SNE of (N, D) features (PCA to 50 dimensions first when D > 50); openTSNE reports ``progress``
+    (fraction of its 750 iterations) every 50 iterations."""
     n = features.shape[0]
     if n < 4:
         raise LayerwalkError(f"t-SNE needs at least 4 inputs, got {n}")
@@ -90,8 +92,16 @@ def embed(features: np.ndarray, perplexity: float = 50.0, method: str = "opentsn
         # Threads only pay off on large inputs; below that, waking them costs more than the work (measured: 200
         # points take 0.8 s on one thread and 20 s with all threads on a busy 2-core machine).
         jobs = -1 if n >= 5000 else 1
+        def report(iteration, error, embedding):
+            # openTSNE restarts its count after the 250 early-exaggeration iterations; both phases end on a multiple
+            # of 50, so the calls are counted instead
+            report.calls += 1
+            progress(min(report.calls * 50 / 750, 1.0), f"t-SNE iteration {report.calls * 50}/750")
+
+        report.calls = 0
+        callbacks = dict(callbacks=report, callbacks_every_iters=50) if progress is not None else {}
         return np.asarray(TSNE(perplexity=perplexity, initialization="pca", random_state=seed, n_jobs=jobs,
-                               verbose=False).fit(x))
+                               verbose=False, **callbacks).fit(x))
     if method == "sklearn":
         from sklearn.manifold import TSNE
 
@@ -124,9 +134,8 @@ def input_embedding(network, node_id: str, dataset=None, n: int = 500, *, featur
                                     None if progress is None else lambda f, m: progress(0.8 * f, m)):
         feats.append(layer_features(acts[node.id], features))
         dominant.append(dominant_channel(acts[node.id]))
-    if progress is not None:
-        progress(0.8, "t-SNE")
-    coords = embed(np.concatenate(feats), perplexity, method, seed)
+    tsne_progress = None if progress is None else lambda f, m: progress(0.8 + 0.2 * f, m)
+    coords = embed(np.concatenate(feats), perplexity, method, seed, tsne_progress)
     labels = np.array([-1 if (lab := dataset.label(i)) is None else lab for i in items])
     return InputEmbedding(node.id, features, float(min(perplexity, (len(items) - 1) / 3)), tuple(items), coords,
                           np.concatenate(dominant), labels, tuple(dataset.class_names))
