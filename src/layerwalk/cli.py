@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 
 from layerwalk.errors import LayerwalkError
@@ -26,8 +28,8 @@ def _parse_size(text: str) -> tuple[int, ...]:
 # --- graph -------------------------------------------------------------------------------------------------------
 def _add_graph(sub) -> None:
     p = sub.add_parser("graph", help="print the captured layer graph of a model")
-    p.add_argument("spec", help="model spec: demo, covidresnet, coviddensenet, torchvision:NAME, file.py:factory, "
-                                "pkg.mod:factory")
+    p.add_argument("spec", help="model spec: demo, covidresnet, coviddensenet, torchvision:NAME, timm:NAME, "
+                                "onnx:PATH, file.py:factory, pkg.mod:factory")
     p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors), loaded without unpickling")
     p.add_argument("--input-size", type=_parse_size, help="C,H,W of the example input (default: the model's)")
     p.add_argument("--detail", choices=["layers", "ops"], default="layers")
@@ -315,12 +317,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except LayerwalkError as exc:
         print(f"layerwalk: error: {exc.detail}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `layerwalk graph … | head`: the reader is gone; stop quietly as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

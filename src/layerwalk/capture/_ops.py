@@ -5,11 +5,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from torch import nn
 
 from layerwalk.capture._layout import Display
+
+
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9_.:~-]")
 
 
 @dataclass
@@ -57,6 +61,7 @@ class IdAllocator:
         self._seen: dict[str, int] = {}
 
     def __call__(self, name: str) -> str:
+        name = _URL_UNSAFE.sub("_", name)  # ids go into URLs; converted models (onnx2torch) name modules "a/b/Conv"
         k = self._seen.get(name, 0)
         self._seen[name] = k + 1
         return name if k == 0 else f"{name}:{k}"

@@ -8,6 +8,9 @@ spec                          model
 ``coviddensenet``             CovidDenseNet of the paper, Kaiming init, input 3×180×250
 ``torchvision:NAME``          any torchvision classifier, e.g. ``torchvision:resnet18`` (random init
                               unless its ImageNet weights are already in the torch hub cache)
+``timm:NAME``                  any timm model, e.g. ``timm:convnext_tiny`` (random init unless its weights are in
+                              the local Hugging Face cache), with timm's input size and normalisation
+``onnx:PATH``, ``PATH.onnx``  an ONNX model (Keras/TF, Caffe … exports), converted with onnx2torch
 ``path/to/file.py:factory``   a user model (see ``layerwalk.data.user_models`` for optional metadata)
 ``package.module:factory``    the same, from an importable module
 ============================  =====================================================================
@@ -28,8 +31,8 @@ from layerwalk.errors import SpecError
 
 __all__ = ["ModelBundle", "load_model", "MODEL_SPECS"]
 
-MODEL_SPECS = ("demo", "covidresnet", "coviddensenet", "torchvision:NAME", "path/to/file.py:factory",
-               "package.module:factory")
+MODEL_SPECS = ("demo", "covidresnet", "coviddensenet", "torchvision:NAME", "timm:NAME", "onnx:PATH",
+               "path/to/file.py:factory", "package.module:factory")
 
 
 @dataclass
@@ -52,6 +55,7 @@ class ModelBundle:
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
     class_names: list[str] | None = None
+    spec_carries_weights: bool = False  # ONNX files: a separate weights file makes no sense
 
 
 def load_model(spec: str, *, weights: str | Path | None = None, num_classes: int | None = None,
@@ -80,6 +84,8 @@ def load_model(spec: str, *, weights: str | Path | None = None, num_classes: int
     spec = spec.strip()
     bundle = _build(spec, num_classes, in_channels)
     if weights is not None:
+        if bundle.spec_carries_weights:
+            raise SpecError(f"{spec} carries its own weights; leave out --weights")
         state = read_state_dict(weights)
         inferred = _shape_from_weights(bundle.model, state, num_classes, in_channels)
         if inferred is not None:  # e.g. a 10-class, 1-channel CovidResNet trained on Fashion-MNIST
@@ -118,6 +124,12 @@ def _build(spec: str, num_classes: int | None, in_channels: int | None) -> Model
         return _covid(spec, num_classes, in_channels)
     if key.startswith("torchvision:"):
         return _torchvision(spec, num_classes, in_channels)
+    if key.startswith("timm:"):
+        return _timm(spec, num_classes, in_channels)
+    from layerwalk.data.onnx_models import is_onnx_spec
+
+    if is_onnx_spec(spec):
+        return _onnx(spec, num_classes, in_channels)
     from layerwalk.data.user_models import is_user_spec
 
     if is_user_spec(spec):
@@ -158,6 +170,30 @@ def _torchvision(spec: str, num_classes: int | None, in_channels: int | None) ->
     return ModelBundle(model, f"{name} ({label})", spec, (channels, side, side), IMAGENET_MEAN if rgb and imagenet
                        else None, IMAGENET_STD if rgb and imagenet else None,
                        imagenet_class_names() if imagenet else None)
+
+
+def _timm(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
+    from layerwalk.data.timm_models import timm_model
+
+    name, classes = spec.split(":", 1)[1].strip(), num_classes or 1000
+    found = timm_model(name, num_classes=classes, in_channels=in_channels or 3)
+    label = "pretrained weights from the local Hugging Face cache" if found.pretrained else "random init"
+    imagenet = classes == 1000  # as for torchvision: ImageNet's class names for a 1000-way classifier
+    return ModelBundle(found.model, f"{name} ({label})", spec, found.input_size, found.mean, found.std,
+                       imagenet_class_names() if imagenet else None)
+
+
+def _onnx(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
+    from layerwalk.data.onnx_models import onnx_model, onnx_path
+
+    path = onnx_path(spec)
+    found = onnx_model(path)
+    if in_channels is not None and in_channels != found.input_size[0]:
+        raise SpecError(f"{path.name} takes {found.input_size[0]}-channel images, the dataset has {in_channels} "
+                        "channels; use a dataset with matching channels")
+    if num_classes is not None:
+        raise SpecError(f"{path.name} has its classifier built in; leave out num_classes")
+    return ModelBundle(found.model, f"{path.stem} (ONNX)", spec, found.input_size, spec_carries_weights=True)
 
 
 def _user(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
