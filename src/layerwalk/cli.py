@@ -120,6 +120,63 @@ def _run_featurevis(args) -> int:
     return 0
 
 
+# --- attribute ---------------------------------------------------------------------------------------------------
+def _add_attribute(sub) -> None:
+    p = sub.add_parser("attribute", help="why this class? attribution maps at every layer for the top classes")
+    p.add_argument("spec", help="model spec (see 'layerwalk graph')")
+    p.add_argument("--image", help="image:PATH, PATH or dataset:INDEX (default: the dataset's first image or noise)")
+    p.add_argument("--dataset", help="dataset spec (normalisation, class names, --image dataset:I)")
+    p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors)")
+    p.add_argument("--method", default="gradcam", help="see GET /api/attribution/methods (default: gradcam)")
+    p.add_argument("--targets", default="top5", help="topK or class indices, e.g. 281,285 (default: top5)")
+    p.add_argument("--layers", default="all", help="'all' spatial layers or ids, e.g. layer1,layer4")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="method parameter (repeat)")
+    p.add_argument("--sanity", action="store_true", help="also run the cascading model-randomisation check")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(run=_run_attribute)
+
+
+def _run_attribute(args) -> int:
+    from pathlib import Path
+
+    from layerwalk.attribution import attribute
+    from layerwalk.attribution.report import write_attribution
+    from layerwalk.engine import Network
+
+    net = Network.from_spec(args.spec, weights=args.weights, dataset=args.dataset, device=args.device)
+    if args.image:
+        image = _start_image(net, args.image if ":" in args.image else f"image:{args.image}")
+        net.set_input(image, {"source": "cli", "image": args.image})
+    targets = args.targets if args.targets.lower().startswith("top") else _int_list(args.targets, "--targets")
+    layers = None if args.layers == "all" else args.layers.split(",")
+    params = dict(_key_value(p) for p in args.param)
+    result = attribute(net, args.method, targets, layers, sanity=args.sanity, **params)
+    written = write_attribution(result, Path(args.out))
+    names = ", ".join(f"{t['name']} ({t['probability']:.2f})" for t in result.targets)
+    print(f"{result.method} for {names} at {len(result.layers)} layers in {result.cost['seconds']:.1f} s "
+          f"({result.cost['passes']} passes): {len(written['maps'])} maps, overview {written['overview']}, "
+          f"{written['json']}")
+    if result.sanity:
+        print(f"sanity (cascading randomisation): rank correlation {result.sanity['rank_correlation']:.2f} — "
+              f"{result.sanity['note']}")
+    return 0
+
+
+def _int_list(text: str, option: str) -> list[int]:
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        raise LayerwalkError(f"{option} must be topK or comma-separated class indices, got {text!r}") from None
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise LayerwalkError(f"--param must look like NAME=VALUE (e.g. steps=64), got {text!r}")
+    return name.strip(), value.strip()
+
+
 # --- analyze -----------------------------------------------------------------------------------------------------
 def _add_analyze(sub) -> None:
     p = sub.add_parser("analyze", help="receptive fields, channel statistics, dead filters, PCA of filters, t-SNE "
@@ -309,7 +366,8 @@ def _run_serve(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwalk", description="Walk through a PyTorch CNN in 3D and in VR.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_graph, _add_featurevis, _add_analyze, _add_serve, _add_train, _add_study, _add_precompute):
+    for add in (_add_graph, _add_featurevis, _add_attribute, _add_analyze, _add_serve, _add_train, _add_study,
+                _add_precompute):
         add(sub)
     return parser
 

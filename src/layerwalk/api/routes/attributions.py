@@ -30,6 +30,7 @@ class ParamInfo(BaseModel):
     default: Any
     description: str
     choices: list[Any] | None
+    maximum: float | None
 
 
 class MethodInfo(BaseModel):
