@@ -1,4 +1,8 @@
-"""The README's Python examples run, so they cannot rot."""
+"""The README's Python examples run, so they cannot rot.
+
+Every ```python block preceded by ``<!-- runnable -->`` is executed as written (with ``import torch, layerwalk`` and
+``from torch import nn`` in scope); the Python API overview is run below with shorter settings and checked.
+"""
 
 import re
 from pathlib import Path
@@ -34,6 +38,30 @@ def test_python_api_example_runs(tmp_path, monkeypatch):
         assert httpx.get(namespace["url"].split("?")[0].rstrip("/") + "/api/networks").status_code == 200
     finally:
         layerwalk.stop()
+
+
+def runnable_blocks() -> list[tuple[int, str]]:
+    """(line, code) of every ```python block marked ``<!-- runnable -->``."""
+    text = README.read_text()
+    return [(text[:m.start()].count("\n") + 2, m.group(1))
+            for m in re.finditer(r"<!-- runnable -->\n```python\n(.*?)```", text, re.S)]
+
+
+def test_some_blocks_are_marked_runnable():
+    assert len(runnable_blocks()) >= 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("line", "code"), runnable_blocks(), ids=[f"line{n}" for n, _ in runnable_blocks()])
+def test_runnable_block(line, code, tmp_path, monkeypatch):
+    import torch
+    from torch import nn
+
+    import layerwalk
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAYERWALK_CACHE", str(tmp_path / "cache"))
+    exec(compile("\n" * (line - 1) + code, "README.md", "exec"), {"torch": torch, "nn": nn, "layerwalk": layerwalk})
 
 
 def test_tracker_example_runs():
