@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_settings import (BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict,
-                               TomlConfigSettingsSource)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from layerwalk.errors import SpecError
 
@@ -90,12 +90,17 @@ class Settings(BaseSettings):
     max_pending_jobs: int = 8
     client_dist: Path = CLIENT_DIST
     precomputed: list[Path] = Field(
-        default=[], description="folders of `layerwalk precompute` runs; each network gets the run made for its weights")
+        default=[],
+        description="folders of `layerwalk precompute` runs; each network gets the run made for its weights")
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _TomlFile(settings_cls, init_settings.init_kwargs)
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        init_kwargs = getattr(init_settings, "init_kwargs", {})  # an InitSettingsSource: the flags
+        return init_settings, env_settings, _TomlFile(settings_cls, init_kwargs)
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
@@ -128,7 +133,7 @@ class _TomlFile(PydanticBaseSettingsSource):
         path = init_kwargs["config"] if "config" in init_kwargs else os.environ.get("LAYERWALK_CONFIG")
         self.values: dict[str, Any] = _read_toml(settings_cls, Path(path)) if path else {}
 
-    def get_field_value(self, field, field_name):  # required by the base class; __call__ does the work
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:  # __call__ does the work
         return self.values.get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:

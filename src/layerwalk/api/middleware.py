@@ -8,6 +8,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from layerwalk.api.config import Settings
@@ -76,7 +77,7 @@ class BodyLimit:
     def _detail(self) -> str:
         return f"the request body is over the {self.limit // 2**20} MiB upload limit; upload a smaller image"
 
-    def _too_large(self):
+    def _too_large(self) -> JSONResponse:
         return error_response(413, "too_large", self._detail())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -84,7 +85,8 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            return await self._too_large()(scope, receive, send)
+            await self._too_large()(scope, receive, send)
+            return
         seen, over, replaced = 0, False, False
 
         async def counting_receive() -> Message:

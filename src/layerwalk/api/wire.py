@@ -12,7 +12,6 @@ import numpy as np
 from PIL import Image
 
 
-
 def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]]) -> bytes:
     """``uint32 LE header length | JSON header | uint8 data`` for ``layers`` = [(node id, EncodedActivation)]."""
     entries, arrays, offset = [], [], 0
