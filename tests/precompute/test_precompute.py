@@ -78,7 +78,20 @@ def test_demo_on_photos_equals_brute_force_for_any_shard_size(photos_demo, tmp_p
     assert stats["channel"] == list(range(1000)) and max(stats["max"]) > 0.3  # chelsea is confidently a cat
     atlas = pre.atlas_path("_conv_stem.conv2d")
     from PIL import Image
-    assert Image.open(atlas).size[0] >= 48 * 6  # 32 channels → a 6×6 grid of 48-px crops
+    assert Image.open(atlas).size == (6 * 49 - 1, 6 * 49 - 1)  # 32 channels → a 6×6 grid of 48-px crops
+    assert pre.manifest["crops"] == "receptive field of the most active unit"
+    # channel 7's tile is its top image cropped to the receptive field of the unit where the max was
+    from layerwalk.analysis import receptive_fields
+
+    top = pre.topk("_blocks.5._project_conv.conv2d", channel=7).to_pylist()[0]
+    y0, x0, y1, x1 = receptive_fields(net)["_blocks.5._project_conv.conv2d"].unit_box(top["y"], top["x"])
+    fitted = net.display_image(net.preprocess(ds.image(top["image"]))).convert("RGB")
+    expected = fitted.crop((max(x0, 0), max(y0, 0), x1 + 1, y1 + 1)).resize((48, 48), Image.Resampling.BILINEAR)
+    sheet = Image.open(pre.atlas_path("_blocks.5._project_conv.conv2d")).convert("RGB")
+    cols = -(-sheet.width // 49)
+    r, c = divmod(7, cols)
+    tile = sheet.crop((c * 49, r * 49, c * 49 + 48, r * 49 + 48))
+    assert np.array_equal(np.asarray(tile), np.asarray(expected))
 
 
 @pytest.mark.slow

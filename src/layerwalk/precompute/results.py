@@ -80,18 +80,44 @@ def write_results(store: RunStore, result: ShardResult, manifest: dict, network,
         atomic_write(store.dir / "histograms.safetensors",
                      save({**hists, "__edges__": histogram_edges()}))
     if "crops" in what:
-        tiles: dict[int, Image.Image] = {}  # the same image is the top example of many channels: fit it once
-        for i, (layer, part) in enumerate(result.items()):
-            best = [int(j) for j in part.top.indices[0]]
-            for index in best:
-                if index not in tiles:
-                    fitted = network.display_image(network.preprocess(dataset.image(index)))
-                    tiles[index] = fitted.convert("RGB").resize((tile, tile), Image.Resampling.BILINEAR)
-            buf = io.BytesIO()
-            crop_atlas([tiles[j] for j in best]).save(buf, format="PNG", compress_level=1)
-            atomic_write(store.dir / "atlases" / f"{i:04d}.png", buf.getvalue())
-            manifest["layers"][[n["id"] for n in manifest["layers"]].index(layer)]["atlas"] = f"atlases/{i:04d}.png"
+        _write_atlases(store, result, manifest, network, dataset, tile)
     atomic_write(store.dir / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+
+def _unit_boxes(network, manifest: dict):
+    """Per layer, the input window each unit sees (``analysis.receptive_fields``), or None → the whole image."""
+    from layerwalk.analysis import receptive_fields
+
+    try:
+        fields = receptive_fields(network)
+    except Exception as e:  # an op the analysis cannot follow: crops fall back to whole images, and say so
+        manifest["crops"] = f"whole images (receptive fields unavailable: {e})"
+        return {}
+    manifest["crops"] = "receptive field of the most active unit"
+    return {layer: fields[layer] for layer in (n["id"] for n in manifest["layers"])
+            if layer in fields.fields and fields[layer].known and fields[layer].y is not None}
+
+
+def _write_atlases(store: RunStore, result: ShardResult, manifest: dict, network, dataset, tile: int) -> None:
+    """One atlas per layer: each channel's top example, cropped to the receptive field of its most active unit."""
+    boxes = _unit_boxes(network, manifest)
+    fitted: dict[int, Image.Image] = {}  # the same image is the top example of many channels: fit it once
+    ids = [n["id"] for n in manifest["layers"]]
+    for i, (layer, part) in enumerate(result.items()):
+        width = manifest["layers"][ids.index(layer)]["shape"][-1]
+        tiles = []
+        for index, location in zip(part.top.indices[0].tolist(), part.top.locations[0].tolist()):
+            if index not in fitted:
+                fitted[index] = network.display_image(network.preprocess(dataset.image(index))).convert("RGB")
+            image = fitted[index]
+            if layer in boxes:
+                y0, x0, y1, x1 = boxes[layer].unit_box(location // width, location % width)
+                image = image.crop((max(x0, 0), max(y0, 0), min(x1 + 1, image.width), min(y1 + 1, image.height)))
+            tiles.append(image.resize((tile, tile), Image.Resampling.BILINEAR))
+        buf = io.BytesIO()
+        crop_atlas(tiles).save(buf, format="PNG", compress_level=1)
+        atomic_write(store.dir / "atlases" / f"{i:04d}.png", buf.getvalue())
+        manifest["layers"][ids.index(layer)]["atlas"] = f"atlases/{i:04d}.png"
 
 
 @dataclass
