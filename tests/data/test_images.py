@@ -88,3 +88,12 @@ def test_noise_is_deterministic_per_seed():
     assert gray.mode == "L" and 100 < np.asarray(gray).mean() < 155
     with pytest.raises(ImageError):
         noise_image(0, (4, 4), channels=2)
+
+
+def test_a_file_object_is_read_lazily_and_capped(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.new("RGB", (30, 20), (1, 2, 3)).save(path)
+    with path.open("rb") as f:
+        assert open_image(f).size == (30, 20)
+    with path.open("rb") as f, pytest.raises(ImageError, match="MiB limit"):
+        open_image(f, max_bytes=10)

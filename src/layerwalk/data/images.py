@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from concurrent.futures import ThreadPoolExecutor
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -26,7 +27,7 @@ _decoder = ThreadPoolExecutor(max_workers=MAX_CONCURRENT_DECODES, thread_name_pr
 _STRIP_ROWS = 256  # 16-bit and float images are scaled a strip at a time: no full-size float copy
 
 
-def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> Image.Image:
+def open_image(data: bytes | BinaryIO, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode image bytes by their content (the file name is never trusted), refusing oversize images.
 
     Only PNG, JPEG, GIF, BMP, TIFF and WebP are decoded. The pixel count is checked from the header before any
@@ -34,7 +35,7 @@ def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX
     frame of an animation is used. At most ``MAX_CONCURRENT_DECODES`` decodes run at once.
 
     Args:
-        data: the raw file content.
+        data: the raw file content, or a seekable binary file positioned at its start (read lazily).
         max_bytes: refuse larger inputs.
         max_pixels: refuse images with more pixels (width × height).
 
@@ -47,13 +48,21 @@ def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX
     >>> open_image(open("cat.png", "rb").read()).mode  # doctest: +SKIP
     'RGB'
     """
-    if len(data) > max_bytes:
-        raise ImageError(f"the file is {len(data) / 2**20:.1f} MiB, over the {max_bytes / 2**20:g} MiB limit; "
+    size = len(data) if isinstance(data, bytes | bytearray) else _remaining(data)
+    if size > max_bytes:
+        raise ImageError(f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:g} MiB limit; "
                          "upload a smaller or more compressed image")
     return _decoder.submit(_decode, data, max_pixels).result()
 
 
-def _decode(data: bytes, max_pixels: int) -> Image.Image:
+def _remaining(file: BinaryIO) -> int:
+    start = file.tell()
+    end = file.seek(0, io.SEEK_END)
+    file.seek(start)
+    return end - start
+
+
+def _decode(data: bytes | BinaryIO, max_pixels: int) -> Image.Image:
     image = _open_header(data, max_pixels)
     if image.width * image.height > max_pixels:
         raise ImageError(f"the image has {image.width}×{image.height} pixels, over the limit of {max_pixels:,} "
@@ -67,9 +76,10 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
                          "again") from None
 
 
-def _open_header(data: bytes, max_pixels: int) -> Image.Image:
+def _open_header(data: bytes | BinaryIO, max_pixels: int) -> Image.Image:
     try:
-        return Image.open(io.BytesIO(data), formats=FORMATS)  # lazy: reads the header only
+        source = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+        return Image.open(source, formats=FORMATS)  # lazy: reads the header only
     except Image.DecompressionBombError:  # PIL's own, higher limit: a decompression bomb
         raise ImageError(f"the image has far more than the limit of {max_pixels:,} pixels (a decompression "
                          "bomb?); scale it down first") from None

@@ -38,8 +38,9 @@ async def upload_input(entry: NetworkDep, state: StateDep, file: Annotated[Uploa
     """Set the input from an uploaded image (decoded by content; size and pixel count are capped)."""
     from layerwalk.data import open_image
 
-    data = await file.read(state.settings.max_upload_bytes + 1)
-    image = await run_in_threadpool(open_image, data, max_bytes=state.settings.max_upload_bytes,
+    await file.seek(0)
+    # the spooled file itself, not its bytes: uploads waiting for a decoder slot hold no copy of up to 20 MiB each
+    image = await run_in_threadpool(open_image, file.file, max_bytes=state.settings.max_upload_bytes,
                                     max_pixels=state.settings.max_upload_pixels)
     name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:120]
     snapshot = await service.set_input(state, entry, image, {"source": "upload", "name": name})
