@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from layerwalk.errors import BusyError, LayerwalkError, NotFoundError
@@ -31,7 +31,7 @@ __all__ = ["Job", "JobCancelled", "JobContext", "JobManager", "JobState"]
 log = logging.getLogger(__name__)
 
 
-class JobState(str, Enum):
+class JobState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -142,7 +142,8 @@ class JobManager:
         with self._lock:
             pending = sum(not j.state.finished for j in self._jobs.values())
             if pending >= self._max_pending:
-                raise BusyError(f"{pending} jobs are already queued or running; wait or cancel one (DELETE /api/jobs/ID)")
+                raise BusyError(f"{pending} jobs are already queued or running; wait or cancel one "
+                                "(DELETE /api/jobs/ID)")
             job = Job(id=f"j{next(self._ids)}", kind=kind, params=params)
             self._jobs[job.id] = job
             self._forget_old()

@@ -42,7 +42,8 @@ def center_crop(size: tuple[int, int]) -> Transform:
     return f
 
 
-def rotate_scale(degrees: tuple[float, float], p_rotate: float, scale: tuple[float, float], p_scale: float) -> Transform:
+def rotate_scale(degrees: tuple[float, float], p_rotate: float, scale: tuple[float, float],
+                 p_scale: float) -> Transform:
     """Rotate by ±[degrees] with probability ``p_rotate`` and zoom by [scale] with probability ``p_scale``."""
     def f(x, gens):
         thetas, touched = [], False

@@ -8,9 +8,9 @@ from torch import nn
 
 from layerwalk.engine import Network
 from layerwalk.featurevis import channel_slice, featurevis
+from layerwalk.featurevis.core import _objective
 from layerwalk.featurevis.fold_batchnorm import FoldBatchNorm
 from layerwalk.featurevis.shortcuts import ForwardShortcuts
-from layerwalk.featurevis.core import _objective
 
 CONVS = [  # (in, out, kernel, stride, padding, dilation, groups)
     (3, 8, 7, 2, 3, 1, 1),       # a first layer

@@ -1,6 +1,5 @@
 """Feature visualization behaves as gradient ascent should, on a small CNN and on the demo model."""
 
-import os
 
 import numpy as np
 import pytest

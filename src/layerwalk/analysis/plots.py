@@ -46,7 +46,7 @@ def cumulated_maxima_plot(stats: ChannelStats, node: str):
     fig, ax = _figure(max(6, len(order) * 0.06), 4)
     colors = _palette(len(layer.items))
     bottom = np.zeros(len(order))
-    for row, item in enumerate(layer.items):
+    for row, _item in enumerate(layer.items):
         heights = np.clip(layer.maxima[row, order], 0, None)
         ax.bar(np.arange(len(order)), heights, bottom=bottom, width=1.0, color=colors[row], linewidth=0)
         bottom += heights

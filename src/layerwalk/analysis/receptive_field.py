@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from layerwalk.analysis._geometry import Adaptive, UnknownGeometry, Window, WholeAxis, op_geometry, spatial
+from layerwalk.analysis._geometry import Adaptive, UnknownGeometry, WholeAxis, Window, op_geometry, spatial
 from layerwalk.capture import LayerGraph, capture_model
 from layerwalk.errors import LayerwalkError
 
@@ -219,7 +219,8 @@ def _theoretical(src: AxisField, op, n_in: int, n_out: int) -> tuple[int | None,
         op = Window(kernel=n_in, stride=0)
     if op is None or src.size is None:
         return None, None, None
-    return src.size + op.dilation * (op.kernel - 1) * src.stride, src.stride * op.stride, src.offset - op.pad * src.stride
+    size = src.size + op.dilation * (op.kernel - 1) * src.stride
+    return size, src.stride * op.stride, src.offset - op.pad * src.stride
 
 
 def _merge(base: ReceptiveField, per_path: list[tuple[AxisField, AxisField]]) -> ReceptiveField:

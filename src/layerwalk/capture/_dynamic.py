@@ -20,8 +20,15 @@ from torch.utils import _pytree as pytree
 from layerwalk.capture._layout import permutation_of
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
-from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, is_leaf,
-                                     module_kind, module_label)
+from layerwalk.capture.kinds import (
+    count_params,
+    function_kind,
+    function_label,
+    function_name,
+    is_leaf,
+    module_kind,
+    module_label,
+)
 
 OnOp = Callable[[str, torch.Tensor, Callable[[], Op]], None]
 
@@ -197,7 +204,8 @@ class DynamicCapture:
     def full_shapes(self, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
         """Every op's output shape (batch included) for input ``x``."""
         shapes = {"input": tuple(x.shape)}
-        watcher = _ExecutionWatcher(self.model, lambda op_id, tensor, make: shapes.__setitem__(op_id, tuple(tensor.shape)))
+        watcher = _ExecutionWatcher(self.model,
+                                    lambda op_id, tensor, make: shapes.__setitem__(op_id, tuple(tensor.shape)))
         with torch.no_grad(), FORWARD_LOCK.read(), watcher:
             watcher.produced("input", x)
             self.model(x)

@@ -15,8 +15,15 @@ from layerwalk.capture._layout import permutation_of
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
 from layerwalk.capture._recording import record
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
-from layerwalk.capture.kinds import (count_params, function_kind, function_label, function_name, is_leaf,
-                                     module_kind, module_label)
+from layerwalk.capture.kinds import (
+    count_params,
+    function_kind,
+    function_label,
+    function_name,
+    is_leaf,
+    module_kind,
+    module_label,
+)
 
 
 class _Tracer(fx.Tracer):

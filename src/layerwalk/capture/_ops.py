@@ -12,7 +12,6 @@ from torch import nn
 
 from layerwalk.capture._layout import Display
 
-
 _URL_UNSAFE = re.compile(r"[^A-Za-z0-9_.:~-]")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import torch
@@ -115,11 +116,9 @@ class CapturedModel:
             self.graph.node(stop_after)  # NotFoundError for an unknown id
         sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays)
         out = None
-        with recording(sink), FORWARD_LOCK.read():
-            try:
-                out = self._forward(x, sink)
-            except StopForward:
-                pass
+        # stop_after raises StopForward: the rest of the network is not needed
+        with recording(sink), FORWARD_LOCK.read(), contextlib.suppress(StopForward):
+            out = self._forward(x, sink)
         if out is not None and (record is None or OUTPUT_ID in record):
             sink.outputs[OUTPUT_ID] = self._probabilities(out)
         return sink.outputs

@@ -120,6 +120,7 @@ class LayerGraph:
         for n in self.nodes:
             shape = "×".join(map(str, n.shape)) or "-"
             rows.append(f"{n.id:<34} {n.kind:<8} {shape:<18} {n.params:>10,}  {', '.join(n.precursors)}")
-        rows.append(f"{len(self.nodes)} nodes, {self.total_params:,} parameters (capture: {self.method}, detail: {self.detail})")
+        rows.append(f"{len(self.nodes)} nodes, {self.total_params:,} parameters "
+                    f"(capture: {self.method}, detail: {self.detail})")
         rows.extend(f"note: {note}" for note in self.notes)
         return "\n".join(rows)

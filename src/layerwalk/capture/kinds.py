@@ -33,7 +33,8 @@ _FUNCTION_KINDS: dict[str, str] = {
     **dict.fromkeys(["truediv", "div", "div_", "__truediv__", "__itruediv__"], "div"),
     **dict.fromkeys(["cat", "concat", "concatenate"], "concat"),
     **dict.fromkeys(["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "gelu", "silu", "mish", "hardswish",
-                     "hardsigmoid", "hardtanh", "hardtanh_", "sigmoid", "sigmoid_", "tanh", "elu", "selu", "softplus"], "act"),
+                     "hardsigmoid", "hardtanh", "hardtanh_", "sigmoid", "sigmoid_", "tanh", "elu", "selu",
+                     "softplus"], "act"),
     **dict.fromkeys(["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
                      "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d",
                      "mean", "amax"], "pool"),
@@ -103,7 +104,8 @@ def module_label(module: nn.Module, kind: str) -> str:
     if kind == "conv":
         stride = module.stride[0] if isinstance(module.stride, tuple) else module.stride
         groups = f" g{module.groups}" if module.groups > 1 else ""
-        return f"conv {_pair(module.kernel_size)}/{module.out_channels}" + (f" s{stride}" if stride != 1 else "") + groups
+        strided = f" s{stride}" if stride != 1 else ""
+        return f"conv {_pair(module.kernel_size)}/{module.out_channels}" + strided + groups
     if kind == "pool":
         base = type(module).__name__.replace("2d", "").replace("1d", "").replace("3d", "").lower()
         ks = getattr(module, "kernel_size", None)
@@ -115,7 +117,8 @@ def module_label(module: nn.Module, kind: str) -> str:
     if kind == "linear" and isinstance(module, nn.Linear):
         return f"linear {module.in_features}→{module.out_features}"
     if kind == "norm":
-        return {"BatchNorm2d": "bn", "BatchNorm1d": "bn", "LayerNorm": "ln", "GroupNorm": "gn"}.get(type(module).__name__, "norm")
+        short = {"BatchNorm2d": "bn", "BatchNorm1d": "bn", "LayerNorm": "ln", "GroupNorm": "gn"}
+        return short.get(type(module).__name__, "norm")
     if kind == "act":
         return type(module).__name__.lower()
     if kind == "attention":

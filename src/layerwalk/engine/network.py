@@ -10,7 +10,7 @@ from PIL import Image
 from torch import nn
 
 from layerwalk.capture import capture_model
-from layerwalk.engine._memory import keep_freed_memory
+from layerwalk.engine._memory import keep_freed_memory, release_freed_memory
 from layerwalk.engine.histograms import Histogram, histogram
 from layerwalk.engine.preprocess import fit_image, to_tensor
 from layerwalk.engine.snapshot import Snapshot
@@ -51,7 +51,7 @@ class Network:
 
     def __init__(self, model, *, dataset=None, input_size=None, mean=None, std=None, class_names=None,
                  detail: str = "layers", device=None, name: str | None = None, id: str | None = None):
-        bundle = model if hasattr(model, "model") and isinstance(getattr(model, "model"), nn.Module) else None
+        bundle = model if hasattr(model, "model") and isinstance(model.model, nn.Module) else None
         self.model: nn.Module = bundle.model if bundle else model
         self.spec = bundle.spec if bundle else None
         self.name = name or (bundle.name if bundle else type(model).__name__)
@@ -74,6 +74,7 @@ class Network:
         self._version = 0
         self._weight_histograms: dict[str, Histogram | None] = {}
         self.snapshot: Snapshot = self.set_input(*self._initial_input())
+        release_freed_memory()
 
     @classmethod
     def from_spec(cls, spec: str, *, weights=None, dataset=None, device=None, detail: str = "layers",

@@ -177,11 +177,12 @@ def featurevis(network, layer: str, channels: str | Sequence[int] | None = None,
         chans = [channels[i] for i in batch for _ in range(k)]
         seeds = [params.seed * 1_000_003 + channels[i] * 101 + j for i in batch for j in range(k)]
 
-        def on_step(step, _n=len(batch)):
+        def on_step(step, _n=len(batch)):  # noqa: B008 — binds this batch's size (the closure outlives the loop)
             nonlocal done_steps
             done_steps += _n
             if progress is not None:
-                progress(done_steps / total, f"{layer}: step {step + 1}/{params.steps}, channels {done_steps // params.steps}/{len(todo)}")
+                progress(done_steps / total, f"{layer}: step {step + 1}/{params.steps}, "
+                                             f"channels {done_steps // params.steps}/{len(todo)}")
             if should_stop is not None and should_stop():
                 raise Cancelled
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from layerwalk.featurevis.parameterization import fourier, pixel
+from layerwalk.featurevis.parameterization import fourier
 from layerwalk.featurevis.relu_override import relu_gradient_override
 from layerwalk.featurevis.transforms import PaperTransforms
 
@@ -33,7 +33,8 @@ class FeatureVisParams:
     diversity: float = 0.0               # weight of the diversity term (needs images_per_channel > 1)
     images_per_channel: int = 1
     seed: int = 0
-    fourier_start_contrast: float = 0.05  # Fourier starts from a faint copy of the start image, as Lucid from faint noise
+    # Fourier starts from a faint copy of the start image, as Lucid from faint noise
+    fourier_start_contrast: float = 0.05
 
     def __post_init__(self):
         if self.steps < 1 or self.lr <= 0:
