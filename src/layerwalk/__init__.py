@@ -16,11 +16,10 @@ from layerwalk.engine import Network, Snapshot, export_layer
 
 __all__ = ["capture", "capture_model", "CapturedModel", "LayerGraph", "GraphNode", "Tracker", "Marker", "Network",
            "Snapshot", "export_layer", "load_model", "load_dataset", "featurevis", "serve", "show", "stop", "data",
-           "errors", "precompute", "load_precomputed", "analysis"]
+           "errors", "load_precomputed", "analysis"]
 
 _LAZY = {"featurevis": ("layerwalk.featurevis", None), "serve": ("layerwalk.server", "serve"),
          "show": ("layerwalk.server", "show"), "stop": ("layerwalk.server", "stop"),
-         "precompute": ("layerwalk.precompute", "precompute"),
          "load_precomputed": ("layerwalk.precompute", "load_precomputed"),
          "analysis": ("layerwalk.analysis", None)}
 
