@@ -16,6 +16,10 @@ import torch
 from layerwalk.attribution._modes import functional_inplace, relu_backward_rule
 
 
+class Cancelled(Exception):
+    """Raised before a pass when the caller's ``should_stop`` says so; nothing is cached."""
+
+
 @dataclass
 class PassOutput:
     activations: dict[str, torch.Tensor]  # layer → (B, C, H, W), detached
@@ -27,8 +31,9 @@ class PassOutput:
 class PassEngine:
     """Runs batches through ``network.captured`` and counts the passes (the cost a result reports)."""
 
-    def __init__(self, network):
+    def __init__(self, network, should_stop=None):
         self.captured = network.captured
+        self.should_stop = should_stop or (lambda: False)
         output = network.graph.node("output")
         # The scores are the logits (what Captum and pytorch-grad-cam attribute), not the softmax output.
         self.logits_id = output.precursors[0] if output.precursors else "output"
@@ -38,6 +43,7 @@ class PassEngine:
     def gradients(self, xs: torch.Tensor, targets: torch.Tensor, layers: list[str], *, rule: str | None = None,
                   need_input: bool = True) -> PassOutput:
         """Forward ``xs`` (B, C, H, W) and backpropagate ``logits[i, targets[i]]`` to ``layers`` and the input."""
+        self._check()
         xs = xs.detach().requires_grad_(need_input)
         with torch.enable_grad(), ExitStack() as stack:
             stack.enter_context(functional_inplace())
@@ -55,6 +61,7 @@ class PassEngine:
     @torch.no_grad()
     def forward(self, xs: torch.Tensor, layers: list[str] = ()) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Activations of ``layers`` and the logits, without gradients."""
+        self._check()
         with functional_inplace():
             outputs = self.captured.run(xs, record={*layers, self.logits_id})
         self._count(len(xs))
@@ -62,6 +69,10 @@ class PassEngine:
 
     def _target_scores(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return logits.reshape(len(logits), -1).gather(1, targets.view(-1, 1).to(logits.device)).squeeze(1)
+
+    def _check(self) -> None:
+        if self.should_stop():
+            raise Cancelled
 
     def _count(self, samples: int) -> None:
         self.passes += 1

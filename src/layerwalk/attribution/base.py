@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from layerwalk.attribution._pass import PassEngine, PassOutput
+from layerwalk.attribution._pass import Cancelled, PassEngine, PassOutput
 from layerwalk.errors import LayerwalkError
 
 
@@ -21,10 +21,6 @@ class NotApplicable(LayerwalkError):
     """A method that cannot apply to the layer asked for (e.g. Grad-CAM on a 1-D layer)."""
 
     code, status = "not_applicable", 422
-
-
-class Cancelled(Exception):
-    """Raised inside a method when its ``should_stop`` callback says so; nothing is cached."""
 
 
 @dataclass(frozen=True)

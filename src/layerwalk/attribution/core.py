@@ -63,7 +63,7 @@ def attribute(network, method: str = "gradcam", targets: Sequence[int] | str | N
 
 def _compute(network, impl: AttributionMethod, x, targets, layers, params, snapshot, key, version, progress,
              should_stop) -> AttributionResult:
-    engine = PassEngine(network)
+    engine = PassEngine(network, should_stop)
     ctx = AttributionContext(engine, x, torch.tensor(targets), layers, params, image=snapshot.input_image,
                              progress=progress or (lambda f, m: None), should_stop=should_stop or (lambda: False))
     start = time.perf_counter()
