@@ -180,7 +180,7 @@ class HeadAsGet:
 
         async def headers_only(message: Message) -> None:
             nonlocal done
-            if done:
+            if done and message.get("more_body"):
                 raise OSError("HEAD response already sent")  # ends a streaming response like a disconnect
             if message["type"] == "http.response.start":
                 await send(message)
