@@ -3,6 +3,9 @@ import { parseActivations } from './activation-format';
 import type { components, paths } from './schema';
 import type {
   ActivationSet,
+  AttributionMethod,
+  AttributionRequest,
+  AttributionResult,
   Classification,
   DatasetInfo,
   DatasetPage,
@@ -143,8 +146,67 @@ export class ApiClient {
     );
   }
 
+  attributionMethods(): Promise<AttributionMethod[]> {
+    return this.call('list the attribution methods', this.http.GET('/api/attribution/methods'));
+  }
+
+  startAttribution(nid: string, request: AttributionRequest): Promise<JobCreated> {
+    return this.call(
+      `start the attribution of ${nid}`,
+      this.http.POST('/api/networks/{nid}/attributions', { params: { path: { nid } }, body: request }),
+    );
+  }
+
+  attribution(nid: string, key: string): Promise<AttributionResult> {
+    return this.call(
+      `load attribution ${key} of ${nid}`,
+      this.http.GET('/api/networks/{nid}/attributions/{key}', { params: { path: { nid, key } } }),
+    );
+  }
+
+  /** Per layer the (C, H, W) signed map of class `target`, in the binary activation format. */
+  async attributionMaps(nid: string, key: string, target: number): Promise<ActivationSet> {
+    const buffer = await this.call<ArrayBuffer>(
+      `load the attribution maps of class ${target} of ${nid}`,
+      this.http.GET('/api/networks/{nid}/attributions/{key}/maps', {
+        params: { path: { nid, key }, query: { target } }, parseAs: 'arrayBuffer',
+      }),
+    );
+    return parseActivations(buffer);
+  }
+
+  /** The input-level map of class `target` blended over the input image (PNG). */
+  attributionInputUrl(nid: string, key: string, target: number): string {
+    return this.href('/api/networks/{nid}/attributions/{key}/input.png', { nid, key }, `?target=${target}`);
+  }
+
   job(id: string): Promise<Job> {
     return this.call(`follow job ${id}`, this.http.GET('/api/jobs/{id}', { params: { path: { id } } }));
+  }
+
+  /**
+   * Load and decode an image the API serves (a dataset item, a network's input); `what` names it for the error.
+   * ImageBitmaps are drawn into canvases; `imageElement` is for textures (three.js flips those, not bitmaps).
+   */
+  async image(url: string, what: string): Promise<ImageBitmap> {
+    return createImageBitmap(await this.blob(url, what));
+  }
+
+  async imageElement(url: string, what: string): Promise<HTMLImageElement> {
+    const src = URL.createObjectURL(await this.blob(url, what));
+    const image = new Image();
+    image.src = src;
+    try {
+      await image.decode();
+    } finally {
+      URL.revokeObjectURL(src);
+    }
+    return image;
+  }
+
+  /** A URL the server put in a response ("/api/…"), relative to the page like `base`. */
+  resolve(url: string): string {
+    return url.startsWith(API_PREFIX) ? this.url(url.slice(API_PREFIX.length)) : url;
   }
 
   eventsUrl(): string {
@@ -156,6 +218,17 @@ export class ApiClient {
     const values = params as Record<string, string | number>;
     const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]));
     return this.url(filled.slice(API_PREFIX.length)) + query;
+  }
+
+  private async blob(url: string, what: string): Promise<Blob> {
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch {
+      throw new ApiError(what, 0, 'network', 'the server is unreachable');
+    }
+    if (!res.ok) throw errorFrom(res, await res.json().catch(() => null), what);
+    return res.blob();
   }
 
   private async call<T>(what: string, request: Promise<Outcome<NoInfer<Widened<T>>>>): Promise<T> {

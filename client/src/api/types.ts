@@ -28,6 +28,10 @@ export type JobCreated = Schemas['JobCreated'];
 export type Job = Schemas['JobInfo'];
 export type JobState = Job['state'];
 
+export type AttributionMethod = Schemas['MethodInfo'];
+export type AttributionRequest = Schemas['AttributionRequest'];
+export type AttributionResult = Schemas['AttributionResultOut'];
+
 /** `event: input` on /api/events: a network got a new input (server-sent events are not in the OpenAPI document). */
 export type InputEvent = Pick<InputResult, 'network' | 'version' | 'source'>;
 

@@ -26,6 +26,8 @@ import { createTooltip } from '../ui/tooltip';
 import { enableFileDrop, makeDatasetInteractive, makeStationInteractive, putBack } from './carry-interaction';
 import type { AppContext } from './context';
 import { installDebugApi } from './debug-api';
+import { installAttributionKeys } from './attribution';
+import { attributionDebug } from './attribution-debug';
 import { FrameScheduler } from './frame-scheduler';
 import { RenderGate } from './render-gate';
 import { makeCardsInteractive, makePanelInteractive } from './layer-interaction';
@@ -78,7 +80,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     document.body.classList.toggle('lw-locked', document.pointerLockElement === world.renderer.domElement));
   enableFileDrop(ctx);
   const vr = createVrMode(ctx, overlay);
-  Object.assign(debug, { vr: vr.debug });
+  Object.assign(debug, { vr: vr.debug, attribution: attributionDebug(ctx) });
+  installAttributionKeys(ctx);
   startRenderLoop(ctx, vr, flight);
 
   const boot = async () => {

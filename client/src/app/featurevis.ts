@@ -37,7 +37,8 @@ export async function startFeatureVis(
   return panel;
 }
 
-async function followJob(ctx: AppContext, view: NetworkView, lid: string, id: string): Promise<Job> {
+/** Poll a job until it ends, showing its progress on the card of layer `lid`. */
+export async function followJob(ctx: AppContext, view: NetworkView, lid: string, id: string): Promise<Job> {
   for (;;) {
     await new Promise((r) => setTimeout(r, 400));
     let job: Job;

@@ -4,10 +4,12 @@ import { channelLevelRange } from '../graph/atlas-layout';
 import type { PointerHit } from '../input/interaction';
 import { cardButtonAt } from '../scene/info-card';
 import type { CardButton } from '../scene/info-card';
+import type { PanelMode } from '../scene/attribution-modes';
 import type { LayerPanel } from '../scene/layer-panel';
 import type { NetworkView } from '../scene/network-view';
 import { formatShape, formatValue } from '../scene/text';
 import type { AppContext } from './context';
+import { analyzeNetwork, cycleImportance, setNetworkMode, setPanelMode } from './attribution';
 import { startFeatureVis } from './featurevis';
 
 const _target = new Vector3();
@@ -80,7 +82,7 @@ export function makeCardsInteractive(ctx: AppContext, owners: Map<number, { view
     if (!hit.uv || hit.faceIndex === null) return null;
     const at = ctx.cardAtlas.slotAt(hit.object as Mesh, hit.faceIndex, hit.uv);
     const owner = at && owners.get(at.slot.index);
-    return owner && at ? { ...owner, button: cardButtonAt(at.x, at.y) } : null;
+    return owner && at ? { ...owner, button: cardButtonAt(at.x, at.y, owner.lid === owner.view.outputId) } : null;
   };
   const clearHover = () => {
     hovered?.view.setCardHover(hovered.lid, null);
@@ -105,7 +107,15 @@ export function makeCardsInteractive(ctx: AppContext, owners: Map<number, { view
 }
 
 function cardAction(ctx: AppContext, view: NetworkView, lid: string, button: CardButton): void {
-  if (button === 'reset') {
+  if (button.startsWith('mode-')) {
+    const mode = button.slice('mode-'.length) as PanelMode;
+    if (lid === view.outputId) setNetworkMode(ctx, view, mode); // the output card speaks for the whole network
+    else setPanelMode(ctx, view, lid, mode);
+  } else if (button === 'importance') {
+    cycleImportance(ctx, view, lid);
+  } else if (button === 'analyze') {
+    analyzeNetwork(ctx, view).catch((err) => ctx.reportError(err));
+  } else if (button === 'reset') {
     view.panels.get(lid)?.resetTransform();
     view.panelMoved(lid);
     ctx.interaction.invalidate();

@@ -1,3 +1,4 @@
+import { dropStaleAttribution } from './attribution';
 import type { LayerActivation } from '../api/types';
 import type { NetworkView } from '../scene/network-view';
 import type { AppContext } from './context';
@@ -42,6 +43,7 @@ async function loadNetwork(ctx: AppContext, view: NetworkView, load: Load): Prom
   if (superseded()) return loads.get(nid)?.done;
   load.version = Math.max(load.version, set.version);
   view.version = set.version;
+  dropStaleAttribution(view);
   view.setClassification(classification.predictions);
   view.station.setImage(ctx.api.inputImageUrl(nid, set.version)).catch((err) => ctx.reportError(err));
   await applyLayers(ctx, view, set.layers, superseded);

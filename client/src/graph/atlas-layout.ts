@@ -55,16 +55,19 @@ export function computeAtlasLayout(shape: readonly number[], maxSize = 4096, gri
 
 /**
  * Copy a C×H×W (or F) uint8 activation into the atlas (row 0 = top of the panel). Gaps and unused cells keep
- * `background` (the layer's zero level) so mipmaps fade them to black.
+ * `background` (the layer's zero level) so mipmaps fade them to black. `order[k]` is the channel shown in grid
+ * cell k (default: channel k).
  */
-export function fillAtlas(layout: AtlasLayout, data: Uint8Array, out: Uint8Array, background: number): void {
+export function fillAtlas(
+  layout: AtlasLayout, data: Uint8Array, out: Uint8Array, background: number, order?: ArrayLike<number>,
+): void {
   out.fill(background);
   const { channels, mapW, mapH, stride, cellW, cellH, pitchX, pitchY, cols, width } = layout;
   const mapSize = mapW * mapH;
   for (let c = 0; c < channels; c++) {
     const ox = (c % cols) * pitchX;
     const oy = Math.floor(c / cols) * pitchY;
-    const src = c * mapSize;
+    const src = (order ? order[c] : c) * mapSize;
     if (stride === 1) {
       for (let y = 0; y < mapH; y++) {
         const row = src + y * mapW;
@@ -81,7 +84,7 @@ export function fillAtlas(layout: AtlasLayout, data: Uint8Array, out: Uint8Array
 }
 
 /** Which channel and source pixel sits under atlas coordinates (u right, v up, both 0..1); null in gaps. */
-export function atlasHit(layout: AtlasLayout, u: number, v: number): AtlasHit | null {
+export function atlasHit(layout: AtlasLayout, u: number, v: number, order?: ArrayLike<number>): AtlasHit | null {
   const px = Math.floor(u * layout.width);
   const py = Math.floor((1 - v) * layout.height);
   const col = Math.floor(px / layout.pitchX);
@@ -90,7 +93,7 @@ export function atlasHit(layout: AtlasLayout, u: number, v: number): AtlasHit | 
   const iy = py - row * layout.pitchY;
   const channel = row * layout.cols + col;
   if (ix >= layout.cellW || iy >= layout.cellH || channel >= layout.channels || col >= layout.cols) return null;
-  return { channel, x: Math.min(layout.mapW - 1, ix * layout.stride), y: Math.min(layout.mapH - 1, iy * layout.stride) };
+  return { channel: order ? order[channel] : channel, x: Math.min(layout.mapW - 1, ix * layout.stride), y: Math.min(layout.mapH - 1, iy * layout.stride) };
 }
 
 /** Min and max uint8 level of one channel (for tooltips: decoded to a value range). */

@@ -1,6 +1,7 @@
 import type { Vector3 } from 'three';
 import type { GraphNode, Prediction } from '../api/types';
 import type { AtlasSlot } from './quad-atlas';
+import type { ImportanceView, PanelMode } from './attribution-modes';
 import { COLORS, FONT, MONO, drawHistogram, fitText, formatCount, formatShape, formatValue, roundRect } from './text';
 
 /** Everything an info card shows; the card is repainted from this whenever it changes. */
@@ -15,35 +16,60 @@ export interface InfoCardState {
   top: Prediction[] | null;
   job: { state: string; progress: number; message: string | null } | null;
   hover: CardButton | null;
+  /** what the panel shows; on the output card the mode buttons switch every panel of the network */
+  mode: PanelMode;
+  importance: ImportanceView;
+  /** the output card after "Analyze network": method, cost and the sanity badge */
+  analysis: { title: string; detail: string; sanity: { passes: boolean | null; text: string } } | null;
 }
 
-export type CardButton = 'featurevis' | 'export' | 'reset';
+export type CardButton =
+  | 'featurevis' | 'export' | 'reset' | 'analyze' | 'importance' | 'mode-activations' | 'mode-attribution' | 'mode-blend';
 
-export const CARD_SIZE = { width: 320, height: 212 };
+export const CARD_SIZE = { width: 320, height: 240 };
 /** world size in metres */
-export const CARD_WORLD = { width: 0.64, height: 0.424 };
+export const CARD_WORLD = { width: 0.64, height: 0.48 };
 
-const BUTTONS: { id: CardButton; label: string; x: number }[] = [
-  { id: 'featurevis', label: '✦ feature vis', x: 10 },
-  { id: 'export', label: '⤓ export', x: 122 },
-  { id: 'reset', label: '⟲ reset', x: 220 },
+interface ButtonSpec {
+  id: CardButton;
+  x: number;
+  y: number;
+  w: number;
+  /** on which cards: layer cards, the output layer's card, or both */
+  on: 'layer' | 'output' | 'all';
+}
+const ROW1 = 174;
+const ROW2 = 206;
+const BUTTON_H = 28;
+const BUTTONS: ButtonSpec[] = [
+  { id: 'featurevis', x: 10, y: ROW1, w: 106, on: 'all' },
+  { id: 'export', x: 122, y: ROW1, w: 92, on: 'all' },
+  { id: 'reset', x: 220, y: ROW1, w: 90, on: 'all' },
+  { id: 'importance', x: 10, y: ROW2, w: 136, on: 'layer' },
+  { id: 'analyze', x: 10, y: ROW2, w: 136, on: 'output' },
+  { id: 'mode-activations', x: 150, y: ROW2, w: 52, on: 'all' },
+  { id: 'mode-attribution', x: 204, y: ROW2, w: 52, on: 'all' },
+  { id: 'mode-blend', x: 258, y: ROW2, w: 52, on: 'all' },
 ];
-const BUTTON_Y = 174;
-const BUTTON_H = 30;
-const BUTTON_W = [106, 92, 90];
+const IMPORTANCE_LABEL: Record<ImportanceView, string> = {
+  grid: '⇅ importance: off', sorted: '⇅ importance: sort', framed: '⇅ importance: frame',
+};
+const MODE_LABEL: Record<PanelMode, string> = { activations: 'act', attribution: 'attr', blend: 'blend' };
 
-/** Which button (if any) is at card pixel (x, y). */
-export function cardButtonAt(x: number, y: number): CardButton | null {
-  if (y < BUTTON_Y || y > BUTTON_Y + BUTTON_H) return null;
-  for (const [i, b] of BUTTONS.entries()) if (x >= b.x && x <= b.x + BUTTON_W[i]) return b.id;
-  return null;
+const isOutputCard = (s: InfoCardState) => s.top !== null;
+const buttonsOf = (output: boolean) => BUTTONS.filter((b) => b.on === 'all' || b.on === (output ? 'output' : 'layer'));
+
+/** Which button (if any) is at card pixel (x, y) of a layer card (or of the output card). */
+export function cardButtonAt(x: number, y: number, output = false): CardButton | null {
+  const b = buttonsOf(output).find((b) => x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + BUTTON_H);
+  return b?.id ?? null;
 }
 
 /** World point of a button's centre on a card drawn in an atlas slot (tests aim and click there). */
 export function cardButtonPoint(slot: AtlasSlot, button: CardButton, out: Vector3): Vector3 {
-  const i = BUTTONS.findIndex((b) => b.id === button);
-  const x = (BUTTONS[i].x + BUTTON_W[i] / 2) / CARD_SIZE.width;
-  const y = (BUTTON_Y + BUTTON_H / 2) / CARD_SIZE.height;
+  const b = BUTTONS.find((b) => b.id === button)!;
+  const x = (b.x + b.w / 2) / CARD_SIZE.width;
+  const y = (b.y + BUTTON_H / 2) / CARD_SIZE.height;
   return out.set((x - 0.5) * slot.width, (0.5 - y) * slot.height, 0).applyMatrix4(slot.matrix);
 }
 
@@ -63,20 +89,51 @@ export function paintInfoCard(ctx: CanvasRenderingContext2D, w: number, h: numbe
   const channels = s.node.shape.length === 1 ? `${s.node.shape[0]} units` : `${s.node.shape[0]} ch`;
   const params = s.node.params ? ` · ${formatCount(s.node.params)} params` : '';
   fitText(ctx, `${s.node.kind} · ${formatShape(s.node.shape)} · ${channels}${params}`, 12, 43, w - 24);
-  paintActivationHistogram(ctx, s, 12, 52, w - 24);
+  if (s.analysis) paintAnalysis(ctx, s.analysis, 12, 52, w - 24);
+  else paintActivationHistogram(ctx, s, 12, 52, w - 24);
   if (s.top) paintTopClasses(ctx, s.top, 12, 112, w - 24);
   else paintWeightHistogram(ctx, s, 12, 112, w - 24);
   paintJob(ctx, s, 12, 163, w - 24);
-  for (const [i, b] of BUTTONS.entries()) {
-    ctx.fillStyle = s.hover === b.id ? COLORS.buttonHover : COLORS.button;
-    roundRect(ctx, b.x, BUTTON_Y, BUTTON_W[i], BUTTON_H, 6);
-    ctx.fill();
-    ctx.fillStyle = COLORS.text;
-    ctx.font = `500 14px ${FONT}`;
-    ctx.textAlign = 'center';
-    ctx.fillText(b.label, b.x + BUTTON_W[i] / 2, BUTTON_Y + 20);
-    ctx.textAlign = 'left';
-  }
+  for (const b of buttonsOf(isOutputCard(s))) paintButton(ctx, b, buttonLabel(b.id, s), s.hover === b.id, s.mode === modeOf(b.id));
+}
+
+function modeOf(button: CardButton): PanelMode | null {
+  return button.startsWith('mode-') ? (button.slice('mode-'.length) as PanelMode) : null;
+}
+
+function buttonLabel(id: CardButton, s: InfoCardState): string {
+  const mode = modeOf(id);
+  if (mode) return MODE_LABEL[mode];
+  if (id === 'importance') return IMPORTANCE_LABEL[s.importance];
+  return { featurevis: '✦ feature vis', export: '⤓ export', reset: '⟲ reset', analyze: '▶ Analyze network' }[id as string] ?? id;
+}
+
+function paintButton(ctx: CanvasRenderingContext2D, b: ButtonSpec, label: string, hover: boolean, active: boolean): void {
+  ctx.fillStyle = active ? COLORS.accent : hover ? COLORS.buttonHover : COLORS.button;
+  roundRect(ctx, b.x, b.y, b.w, BUTTON_H, 6);
+  ctx.fill();
+  ctx.fillStyle = active ? COLORS.card : COLORS.text;
+  ctx.font = `500 ${b.w < 100 && !modeOf(b.id) ? 14 : 13}px ${FONT}`;
+  ctx.textAlign = 'center';
+  fitText(ctx, label, b.x + b.w / 2, b.y + 19, b.w - 6);
+  ctx.textAlign = 'left';
+}
+
+/** Method and cost of the last analysis, and the sanity badge (does the method's map depend on the weights?). */
+function paintAnalysis(ctx: CanvasRenderingContext2D, a: NonNullable<InfoCardState['analysis']>, x: number, y: number, w: number): void {
+  ctx.fillStyle = COLORS.text;
+  ctx.font = `600 12px ${FONT}`;
+  fitText(ctx, a.title, x, y + 10, w);
+  ctx.fillStyle = COLORS.dim;
+  ctx.font = `11px ${MONO}`;
+  fitText(ctx, a.detail, x, y + 26, w);
+  const { passes, text } = a.sanity;
+  ctx.fillStyle = passes === null ? COLORS.button : passes ? 'rgba(111,208,140,0.25)' : 'rgba(255,107,107,0.25)';
+  roundRect(ctx, x, y + 34, w, 20, 5);
+  ctx.fill();
+  ctx.fillStyle = passes === null ? COLORS.dim : passes ? COLORS.ok : COLORS.bad;
+  ctx.font = `600 12px ${FONT}`;
+  fitText(ctx, text, x + 6, y + 48, w - 12);
 }
 
 function paintActivationHistogram(ctx: CanvasRenderingContext2D, s: InfoCardState, x: number, y: number, w: number): void {

@@ -29,6 +29,8 @@ export interface NetworkView {
   readonly edges: EdgeLines;
   readonly edgeLabels: EdgeLabels;
   version: number;
+  /** the output layer (its card holds the classification and the network-wide buttons) */
+  readonly outputId: string | undefined;
   /** number of layers of the graph that have no panel (must stay 0: no layer is ever left out) */
   readonly missing: string[];
   applyLayer(activation: LayerActivation): number;
@@ -102,7 +104,7 @@ export function createNetworkView(
   };
 
   const view: NetworkView = {
-    info, graph, object, offsetX, panels, cards, station, edges, edgeLabels, missing, version: -1,
+    info, graph, object, offsetX, panels, cards, station, edges, edgeLabels, missing, outputId, version: -1,
     applyLayer(activation) {
       const panel = panels.get(activation.id);
       const card = cards.get(activation.id);
@@ -185,6 +187,7 @@ function emptyCard(node: GraphNode, isOutput: boolean): InfoCardState {
   return {
     node, vmin: null, vmax: null, zeroLevel: null, activation: null, weights: null,
     weightsLoading: node.has_weights, top: isOutput ? [] : null, job: null, hover: null,
+    mode: 'activations', importance: 'grid', analysis: null,
   };
 }
 

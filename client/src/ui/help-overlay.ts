@@ -13,6 +13,10 @@ const HELP: [string, string][] = [
   ['drag a layer', 'move it; wheel over it: scale; ⟲ reset on its card'],
   ['hover a feature map', 'layer, channel, value range; click: magnify'],
   ['✦ feature vis (card)', 'optimise images for the layer\'s channels; pick one up and drop it in'],
+  ['▶ Analyze network (output card)', 'why this class? Grad-CAM for the top-5 on every layer'],
+  ['click a class (input canvas)', 'show the attribution for that class'],
+  ['act · attr · blend (card), M', 'activations, attribution or both; output card and M: every panel'],
+  ['⇅ importance (card)', 'order the maps by channel importance, then frame them by it'],
   ['F or /', 'fly to a layer by name'],
   ['Home', 'back to the input canvas'],
   ['H', 'toggle this help'],
@@ -30,6 +34,7 @@ export function createHelpOverlay(parent: HTMLElement): { toggle(force?: boolean
     el('td', '', row, what);
   }
   el('p', 'lw-dim', box, 'Blue = negative, black = zero, white = positive (per layer, around its zero level).');
+  el('p', 'lw-dim', box, 'Attribution: red = for the class, white = no effect, blue = against.');
   const toggle = (force?: boolean) => box.classList.toggle('lw-hidden', force === undefined ? undefined : !force);
   if (new URLSearchParams(location.search).get('help') === '0') toggle(false);
   window.addEventListener('keydown', (e) => {
