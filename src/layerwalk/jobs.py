@@ -72,7 +72,7 @@ class Job:
         elapsed = time.monotonic() - self.started
         return max(0.0, elapsed / self.progress * (1.0 - self.progress))
 
-    def to_dict(self, result: Callable[[Any], Any] | None = None) -> dict:
+    def to_dict(self, result: Callable[[Any], Any] | None = None) -> dict[str, Any]:
         """JSON-ready view; ``result`` turns the raw result into something JSON-ready (default: as is)."""
         eta = self.eta_seconds
         return {"id": self.id, "kind": self.kind, "state": self.state.value, "progress": round(self.progress, 4),

@@ -1175,7 +1175,7 @@ export interface components {
              * Result
              * @description when done: the kind's result (see JOB_RESULTS)
              */
-            result?: components["schemas"]["FeatureVisJobResult"] | components["schemas"]["AnalysisJobResult"] | {
+            result?: components["schemas"]["FeatureVisJobResult"] | components["schemas"]["AnalysisJobResult"] | components["schemas"]["AttributionResultOut"] | {
                 [key: string]: unknown;
             } | null;
         };
@@ -1318,6 +1318,8 @@ export interface components {
             description: string;
             /** Choices */
             choices: unknown[] | null;
+            /** Maximum */
+            maximum: number | null;
         };
         /** PrecomputedInfo */
         PrecomputedInfo: {

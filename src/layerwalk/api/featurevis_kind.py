@@ -21,7 +21,7 @@ def featurevis_job(ctx: JobContext, *, entry: NetworkEntry, layer: str, channels
     """Optimise ``channels`` of ``layer`` from the submitted ``snapshot``'s input (or noise) with progress and
     cancel; returns the JSON result."""
     begin = snapshot.activations["input"] if start == "input" else "noise:0"
-    overrides = {"steps": steps} if steps else {}
+    overrides: dict[str, Any] = {"steps": steps} if steps else {}
     try:
         result = featurevis(entry.network, layer, channels, start=begin, progress=ctx.progress,
                             should_stop=lambda: ctx.cancelled, **overrides)

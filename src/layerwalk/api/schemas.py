@@ -164,6 +164,41 @@ class JobCreated(BaseModel):
     job: str
 
 
+class TargetInfo(BaseModel):
+    index: int
+    name: str
+    probability: float
+
+
+class LayerScores(BaseModel):
+    id: str
+    shape: list[int]
+    channel_scores: list[list[float]] = Field(description="per target (order of targets): one score per channel")
+
+
+class AttributionCost(BaseModel):
+    passes: int
+    evaluations: int
+    seconds: float
+
+
+class AttributionResultOut(BaseModel):
+    network: str
+    key: str
+    version: int
+    method: str
+    params: dict[str, Any]
+    targets: list[TargetInfo]
+    layers: list[LayerScores]
+    input_map: bool
+    delta: list[float] | None
+    cost: AttributionCost
+    sanity: dict[str, Any] | None
+    cached: bool
+    maps: str = Field(description="URL of the maps (add ?target=K&view=channels|layer)")
+    input: str = Field(description="URL of the input-level overlay PNG (add ?target=K)")
+
+
 class FeatureVisJobResult(BaseModel):
     """A finished ``featurevis`` job: where its images are served."""
 
@@ -193,7 +228,8 @@ class AnalysisJobResult(BaseModel):
 
 # Every job kind's result model (tests/api check that each registered kind has one, so the generated client
 # covers it). The last member of ``JobInfo.result`` only keeps a kind that forgot to declare one from failing.
-JOB_RESULTS: dict[str, type[BaseModel]] = {"featurevis": FeatureVisJobResult, "analysis": AnalysisJobResult}
+JOB_RESULTS: dict[str, type[BaseModel]] = {"featurevis": FeatureVisJobResult, "analysis": AnalysisJobResult,
+                                           "attribution": AttributionResultOut}
 
 
 class JobInfo(BaseModel):
@@ -203,5 +239,5 @@ class JobInfo(BaseModel):
     progress: float
     eta_seconds: float | None
     message: str
-    result: FeatureVisJobResult | AnalysisJobResult | dict[str, Any] | None = Field(
+    result: FeatureVisJobResult | AnalysisJobResult | AttributionResultOut | dict[str, Any] | None = Field(
         default=None, description="when done: the kind's result (see JOB_RESULTS)")

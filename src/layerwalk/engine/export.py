@@ -5,11 +5,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from layerwalk.engine.colormap import atlas, colormap
+
+if TYPE_CHECKING:
+    from layerwalk.engine.network import Network
+    from layerwalk.engine.snapshot import Snapshot
 
 
 def _png(rgb: np.ndarray) -> bytes:
@@ -18,7 +23,7 @@ def _png(rgb: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def export_layer(network, snapshot, node_id: str) -> bytes:
+def export_layer(network: Network, snapshot: Snapshot, node_id: str) -> bytes:
     """Zip bytes: ``meta.json``, ``activations.npy`` (float32), ``atlas.png`` and ``channels/NNNN.png``."""
     node = network.graph.node(node_id)
     values = snapshot.activation(node_id).numpy()
@@ -34,8 +39,8 @@ def export_layer(network, snapshot, node_id: str) -> bytes:
         npy = io.BytesIO()
         np.save(npy, values)
         zf.writestr("activations.npy", npy.getvalue())
-        zf.writestr("atlas.png", _png(colormap(atlas(enc.data, gap=1), enc.zero_level)))
+        zf.writestr("atlas.png", _png(colormap(atlas(enc.data, gap=1), int(enc.zero_level))))
         if enc.data.ndim == 3:
             for c, channel in enumerate(enc.data):
-                zf.writestr(f"channels/{c:04d}.png", _png(colormap(channel, enc.zero_level)))
+                zf.writestr(f"channels/{c:04d}.png", _png(colormap(channel, int(enc.zero_level))))
     return buf.getvalue()

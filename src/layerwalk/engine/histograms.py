@@ -12,7 +12,7 @@ class Histogram:
     counts: list[int]
     edges: list[float]   # len(counts) + 1
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, list[int] | list[float]]:
         return {"counts": self.counts, "edges": self.edges}
 
 

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 from PIL import Image
 from torch import nn
 
 from layerwalk.capture import capture_model
+from layerwalk.data import ModelBundle
 from layerwalk.engine._memory import keep_freed_memory, release_freed_memory
 from layerwalk.engine.histograms import Histogram, histogram
 from layerwalk.engine.preprocess import fit_image, to_tensor
 from layerwalk.engine.snapshot import Snapshot
 from layerwalk.errors import LayerwalkError
+
+if TYPE_CHECKING:
+    from layerwalk.data import ImageDataset
 
 _ids = itertools.count()
 
@@ -49,16 +56,19 @@ class Network:
     torch.Size([64, 112, 112])
     """
 
-    def __init__(self, model, *, dataset=None, input_size=None, mean=None, std=None, class_names=None,
-                 detail: str = "layers", device=None, name: str | None = None, id: str | None = None):
-        bundle = model if hasattr(model, "model") and isinstance(model.model, nn.Module) else None
-        self.model: nn.Module = bundle.model if bundle else model
+    def __init__(self, model: nn.Module | ModelBundle, *, dataset: ImageDataset | None = None,
+                 input_size: Sequence[int] | None = None, mean: Sequence[float] | None = None,
+                 std: Sequence[float] | None = None, class_names: Sequence[str] | None = None,
+                 detail: str = "layers", device: str | torch.device | None = None, name: str | None = None,
+                 id: str | None = None):
+        bundle = model if isinstance(model, ModelBundle) else None
+        self.model: nn.Module = model.model if isinstance(model, ModelBundle) else model
         self.spec = bundle.spec if bundle else None
         self.name = name or (bundle.name if bundle else type(model).__name__)
         self.id = id or f"n{next(_ids)}"
         self.dataset = dataset
-        self.input_size = tuple(input_size or (bundle.input_size if bundle else None)
-                                or self._size_from_dataset(dataset))
+        size = input_size or (bundle.input_size if bundle else None) or self._size_from_dataset(dataset)
+        self.input_size: tuple[int, ...] = tuple(size)
         channels = self.input_size[0]
         self.mean = tuple(mean or (bundle and bundle.mean) or (dataset and dataset.mean) or (0.5,) * channels)
         self.std = tuple(std or (bundle and bundle.std) or (dataset and dataset.std) or (0.5,) * channels)
@@ -68,8 +78,8 @@ class Network:
         self.captured = capture_model(self.model, torch.zeros(1, *self.input_size, device=self.device), detail)
         self.graph = self.captured.graph
         n_out = self.graph.node("output").shape[0] if self.graph.node("output").shape else 0
-        self.class_names = list(class_names or (bundle and bundle.class_names) or self._dataset_classes(n_out)
-                                or [f"class {i}" for i in range(n_out)])
+        names = class_names or (bundle.class_names if bundle else None) or self._dataset_classes(n_out)
+        self.class_names: list[str] = list(names or [f"class {i}" for i in range(n_out)])
         self._lock = threading.Lock()
         self._version = 0
         self._weight_histograms: dict[str, Histogram | None] = {}
@@ -77,8 +87,9 @@ class Network:
         release_freed_memory()
 
     @classmethod
-    def from_spec(cls, spec: str, *, weights=None, dataset=None, device=None, detail: str = "layers",
-                  num_classes: int | None = None, **kwargs) -> Network:
+    def from_spec(cls, spec: str, *, weights: str | Path | None = None, dataset: str | ImageDataset | None = None,
+                  device: str | torch.device | None = None, detail: str = "layers", num_classes: int | None = None,
+                  **kwargs: Any) -> Network:
         """Build from a model spec (``demo``, ``covidresnet``, ``torchvision:resnet50`` …) and a dataset."""
         from layerwalk.data import load_dataset, load_model
 
@@ -87,14 +98,14 @@ class Network:
         # Without weights, shape the new model for the dataset; with weights, the weights decide (load_model
         # reads classes and input channels from them).
         fresh = weights is None and dataset is not None
-        if num_classes is None and fresh and spec.lower() in ("covidresnet", "coviddensenet"):
+        if num_classes is None and dataset is not None and fresh and spec.lower() in ("covidresnet", "coviddensenet"):
             num_classes = len(dataset.class_names)
-        in_channels = dataset.channels if fresh and spec.lower() != "demo" else None
+        in_channels = dataset.channels if dataset is not None and fresh and spec.lower() != "demo" else None
         bundle = load_model(spec, weights=weights, num_classes=num_classes, in_channels=in_channels)
         return cls(bundle, dataset=dataset, device=device, detail=detail, **kwargs)
 
     # --- input ---------------------------------------------------------------------------------------------------
-    def set_input(self, image: Image.Image | torch.Tensor, source: dict | None = None) -> Snapshot:
+    def set_input(self, image: Image.Image | torch.Tensor, source: dict[str, Any] | None = None) -> Snapshot:
         """Run one forward pass on ``image`` (PIL image of any size, or a normalised (C,H,W)/(1,C,H,W) tensor).
 
         Thread-safe: concurrent calls are serialised; readers keep whatever snapshot they already hold.
@@ -104,7 +115,7 @@ class Network:
             x = image if image.dim() == 4 else image.unsqueeze(0)
             display = self.display_image(x)
         else:
-            display, note = fit_image(image, self.input_size[1:], self.input_size[0])
+            display, note = fit_image(image, self._hw, self.input_size[0])
             if note:
                 source["note"] = note
             x = to_tensor(display, self.mean, self.std)
@@ -119,7 +130,7 @@ class Network:
 
     def preprocess(self, image: Image.Image) -> torch.Tensor:
         """PIL image → normalised (1, C, H, W) tensor as the model expects it."""
-        return to_tensor(fit_image(image, self.input_size[1:], self.input_size[0])[0], self.mean, self.std)
+        return to_tensor(fit_image(image, self._hw, self.input_size[0])[0], self.mean, self.std)
 
     def display_image(self, x: torch.Tensor) -> Image.Image:
         """Normalised (1, C, H, W) tensor → PIL image (undoing the normalisation)."""
@@ -143,19 +154,23 @@ class Network:
         return self.weight_histogram(node_id) is not None
 
     # --- helpers -------------------------------------------------------------------------------------------------
-    def _initial_input(self) -> tuple[Image.Image, dict]:
+    def _initial_input(self) -> tuple[Image.Image, dict[str, Any]]:
         if self.dataset is not None and len(self.dataset):
             return self.dataset.image(0), {"source": "dataset", "dataset": self.dataset.id, "index": 0}
         from layerwalk.data import noise_image
 
-        return noise_image(0, self.input_size[1:], self.input_size[0]), {"source": "noise", "seed": 0}
+        return noise_image(0, self._hw, self.input_size[0]), {"source": "noise", "seed": 0}
+
+    @property
+    def _hw(self) -> tuple[int, int]:
+        return self.input_size[1], self.input_size[2]
 
     def _dataset_classes(self, n_out: int) -> list[str] | None:
         names = getattr(self.dataset, "class_names", None)
         return names if names and len(names) == n_out else None
 
     @staticmethod
-    def _size_from_dataset(dataset):
+    def _size_from_dataset(dataset: ImageDataset | None) -> tuple[int, int, int]:
         if dataset is None:
             raise LayerwalkError("the input size is unknown: pass input_size=(C, H, W)")
         image = dataset.image(0)

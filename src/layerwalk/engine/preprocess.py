@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from PIL import Image
 from torchvision.transforms.v2 import functional as TF
@@ -25,7 +27,8 @@ def fit_image(image: Image.Image, size: tuple[int, int], channels: int) -> tuple
     return cropped, f"resized from {original[0]}×{original[1]} to {w}×{h} (aspect kept, centre crop)"
 
 
-def to_tensor(image: Image.Image, mean, std) -> torch.Tensor:
+def to_tensor(image: Image.Image, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """PIL image (already fitted) → normalised float tensor of shape (1, C, H, W)."""
     t = TF.to_dtype(TF.pil_to_tensor(image), torch.float32, scale=True)
-    return TF.normalize(t, list(mean), list(std)).unsqueeze(0)
+    normalised: torch.Tensor = TF.normalize(t, list(mean), list(std))
+    return normalised.unsqueeze(0)

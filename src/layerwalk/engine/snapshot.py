@@ -7,6 +7,7 @@ even while a new input is being processed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from PIL import Image
@@ -22,7 +23,7 @@ class Prediction:
     name: str
     probability: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, int | str | float]:
         return {"index": self.index, "name": self.name, "probability": self.probability}
 
 
@@ -36,8 +37,8 @@ class Snapshot:
         activations: ``{node_id: float32 CPU tensor}`` without the batch dimension.
     """
 
-    def __init__(self, version: int, source: dict, input_image: Image.Image, activations: dict[str, torch.Tensor],
-                 graph: LayerGraph, class_names: list[str]):
+    def __init__(self, version: int, source: dict[str, Any], input_image: Image.Image,
+                 activations: dict[str, torch.Tensor], graph: LayerGraph, class_names: list[str]):
         self.version = version
         self.source = dict(source)
         self.input_image = input_image

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ def panel_size(shape: tuple[int, ...]) -> PanelSize:
     return PanelSize(_clamp(width, MIN_WIDTH, MAX_WIDTH), _clamp(height, MIN_HEIGHT, MAX_HEIGHT), (cols, rows))
 
 
-def layout_graph(graph: Any) -> dict:
+def layout_graph(graph: Any) -> dict[str, Any]:
     """Lay out a ``LayerGraph`` (or its dict) and return the LAYOUT dict of docs/architecture.md.
 
     >>> g = {"nodes": [{"id": "input", "shape": [3, 8, 8], "precursors": []},
@@ -80,7 +81,7 @@ class _Placer:
                 self.consumers[p].append(n.id)
         self.size = {n.id: panel_size(n.shape) for n in nodes}
 
-    def run(self) -> dict:
+    def run(self) -> dict[str, Any]:
         self.stage = self._stages()
         self.lane = self._lanes()
         self._positions()
@@ -98,7 +99,8 @@ class _Placer:
         return stage
 
     def _main_path(self) -> set[str]:
-        node, main = self.nodes[-1].id, set()
+        node: str | None = self.nodes[-1].id
+        main: set[str] = set()
         while node is not None:
             main.add(node)
             precs = self.prec[node]
@@ -168,7 +170,7 @@ class _Placer:
         for n in self.nodes:
             self.occupied[self.lane[n.id]].add(self.stage[n.id])
 
-    def _node_dict(self, nid: str) -> dict:
+    def _node_dict(self, nid: str) -> dict[str, Any]:
         size = self.size[nid]
         return {"x": round(self.x[nid], 4), "y": round(FLOOR_CLEARANCE + size.height / 2, 4),
                 "z": round(self.z[nid], 4),
@@ -179,7 +181,7 @@ class _Placer:
     def _lane_free(self, lane: int, sa: int, sb: int) -> bool:
         return not any(sa < s < sb for s in self.occupied[lane])
 
-    def _edge(self, a: str, b: str) -> dict:
+    def _edge(self, a: str, b: str) -> dict[str, Any]:
         sa, sb, la, lb = self.stage[a], self.stage[b], self.lane[a], self.lane[b]
         xa, za, xb, zb = self.x[a], self.z[a], self.x[b], self.z[b]
         d_out = 0.25 * (za - self.stage_z[sa + 1])  # a quarter of the gap after a
@@ -199,7 +201,7 @@ class _Placer:
         return {"from": a, "to": b, "label": self.by_id[b].label,
                 "points": [[round(x, 4), round(z, 4)] for x, z in points]}
 
-    def _bounds(self, edges: list[dict]) -> dict:
+    def _bounds(self, edges: list[dict[str, Any]]) -> dict[str, list[float]]:
         xs, zs, top = [], [], 0.0
         for n in self.nodes:
             half = self.size[n.id].width / 2
@@ -213,7 +215,7 @@ class _Placer:
                 "max": [round(max(xs), 4), round(top, 4), round(max(zs), 4)]}
 
 
-def _lane_candidates(parent: int):
+def _lane_candidates(parent: int) -> Iterator[int]:
     k = 1
     while True:
         yield parent + k

@@ -51,41 +51,6 @@ class AttributionRequest(BaseModel):
     sanity: bool = Field(default=False, description="also run the cascading model-randomisation check")
 
 
-class TargetInfo(BaseModel):
-    index: int
-    name: str
-    probability: float
-
-
-class LayerScores(BaseModel):
-    id: str
-    shape: list[int]
-    channel_scores: list[list[float]] = Field(description="per target (order of targets): one score per channel")
-
-
-class AttributionCost(BaseModel):
-    passes: int
-    evaluations: int
-    seconds: float
-
-
-class AttributionResultOut(BaseModel):
-    network: str
-    key: str
-    version: int
-    method: str
-    params: dict[str, Any]
-    targets: list[TargetInfo]
-    layers: list[LayerScores]
-    input_map: bool
-    delta: list[float] | None
-    cost: AttributionCost
-    sanity: dict[str, Any] | None
-    cached: bool
-    maps: str = Field(description="URL of the maps (add ?target=K&view=channels|layer)")
-    input: str = Field(description="URL of the input-level overlay PNG (add ?target=K)")
-
-
 _DEFAULT_REQUEST = AttributionRequest()
 
 
@@ -140,7 +105,7 @@ def start_attribution(entry: NetworkDep, state: StateDep,
     return {"job": job.id}
 
 
-@router.get("/{key}", operation_id="getAttribution", response_model=AttributionResultOut)
+@router.get("/{key}", operation_id="getAttribution", response_model=schemas.AttributionResultOut)
 def get_attribution(entry: NetworkDep, key: str) -> dict:
     """A finished attribution: targets, layers with per-channel scores, delta, cost, sanity."""
     return result_json(entry, _result(entry, key))
