@@ -21,10 +21,6 @@ class PayloadTooLarge(LayerwalkError):
     code, status = "too_large", 413
 
 
-class NotAvailable(LayerwalkError):
-    code, status = "not_available", 501
-
-
 def error_response(status: int, code: str, detail: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
