@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from layerwalk.api import routes
 from layerwalk.api.config import Settings
 from layerwalk.api.errors import install_error_handlers
 from layerwalk.api.featurevis_kind import featurevis_job_kind
 from layerwalk.api.middleware import BodyLimit, HeadAsGet, SiteGuard, TokenAuth
-from layerwalk.api import routes
 from layerwalk.api.routes import analysis as analysis_routes
 from layerwalk.api.routes import attributions as attribution_routes
 from layerwalk.api.routes import precomputed as precomputed_routes
