@@ -21,22 +21,36 @@ import argparse
 import platform
 import resource
 import statistics
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from layerwalk.engine import Network
-from layerwalk.featurevis import featurevis
+from layerwalk.featurevis import PaperTransforms, featurevis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.featurevis.per_image_transforms
 
 PAPER_CHANNEL_STEPS_PER_S = 64 * 200 / 227
 
 
-def layerwalk_run(network, layer, channels, steps, batch_size, seed):
+class PerImageTransforms(PaperTransforms):
+    """The paper's transforms as layerwalk applied them before vectorisation (per image; the tests' reference)."""
+
+    def build(self, size, mean, std):
+        from tests.featurevis.per_image_transforms import paper_transforms
+
+        return paper_transforms(size, mean, std)
+
+
+def layerwalk_run(network, layer, channels, steps, batch_size, seed, **overrides):
     """Seconds for one ``featurevis`` run (paper defaults: transforms on all steps but the last 10; no cache)."""
     t0 = time.perf_counter()
-    featurevis(network, layer, channels, steps=steps, batch_size=batch_size, start="noise:0", cache=False, seed=seed)
+    featurevis(network, layer, channels, steps=steps, batch_size=batch_size, start="noise:0", cache=False, seed=seed,
+               **overrides)
     return time.perf_counter() - t0
 
 
@@ -54,13 +68,13 @@ def lucent_run(model, layer, channels, steps, seed):
 
 
 def lucent_name(module_path: str) -> str:
-    """Lucent names a module by its path joined with ``_`` (``_blocks.3._project_conv`` → ``_blocks_3__project_conv``)."""
+    """Lucent's module names: the path joined by ``_`` (``_blocks.3._project_conv`` → ``_blocks_3__project_conv``)."""
     return module_path.replace(".", "_")
 
 
 def compare(name, network, layer, channels, args, lucent_channels=2):
     """Lucent / single / batched rates (channel-steps/s, median of ``args.repeats`` interleaved rounds)."""
-    runs = {"lucent": [], "single": [], "batched": []}
+    runs = {"lucent": [], "single": [], "batched": [], "per_image": []}
     module = network.graph.node(layer).module
     few = channels[:lucent_channels]
     layerwalk_run(network, layer, channels, 2, None, 0)  # warm-up (first-pass checks, allocator)
@@ -71,6 +85,9 @@ def compare(name, network, layer, channels, args, lucent_channels=2):
         runs["single"].append(len(few) * args.steps / layerwalk_run(network, layer, few, args.steps, 1, r))
         runs["batched"].append(len(channels) * args.steps / layerwalk_run(network, layer, channels, args.steps,
                                                                           None, r))
+        if args.per_image:
+            runs["per_image"].append(len(channels) * args.steps / layerwalk_run(
+                network, layer, channels, args.steps, None, r, transforms=PerImageTransforms()))
     med = {k: statistics.median(v) for k, v in runs.items() if v}
     rows = []
     if "lucent" in med:
@@ -81,6 +98,9 @@ def compare(name, network, layer, channels, args, lucent_channels=2):
     batched_vs = f"**{med['batched'] / base:.1f}×** vs Lucent; " if base else ""
     rows.append((f"{name}, layerwalk batched ({len(channels)} channels)", med["batched"],
                  f"{batched_vs}batching alone {med['batched'] / med['single']:.2f}×"))
+    if "per_image" in med:
+        rows.append((f"{name}, layerwalk batched, per-image transforms (before vectorising them)", med["per_image"],
+                     f"vectorised transforms: {med['batched'] / med['per_image']:.2f}× faster"))
     return rows, med
 
 
@@ -91,6 +111,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--no-lucent", dest="lucent", action="store_false")
     ap.add_argument("--layers", default="block3,block1,covid,extras")
+    ap.add_argument("--per-image", action="store_true",
+                    help="also run the per-image transforms (the code before vectorisation) in the same rounds")
     args = ap.parse_args()
     if args.steps < 50:
         ap.error("--steps must be ≥ 50: with fewer, the 10 plain final steps are too large a share")
@@ -100,35 +122,36 @@ def main():
     torch.manual_seed(0)
     demo = Network.from_spec("demo")
     todo = args.layers.split(",")
-    rows = []
+    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}; "
+          f"{args.steps} steps per run (transforms on the first {args.steps - 10}), median of {args.repeats} "
+          "interleaved rounds\n")
+    print("| measurement | channel-steps/s | ratio |")
+    print("|---|---|---|", flush=True)
     if "block3" in todo:
-        rows += compare("demo `_blocks.3._project_conv.conv2d` (28×28)", demo, "_blocks.3._project_conv.conv2d",
-                        list(range(40)), args)[0]
+        show(compare("demo `_blocks.3._project_conv.conv2d` (28×28)", demo, "_blocks.3._project_conv.conv2d",
+                     list(range(40)), args)[0])
     # EfficientNet-Lite0 has no 64-channel layer: 64 of the 96 channels of its second expand conv (112×112).
     if "block1" in todo:
-        rows += compare("demo `_blocks.1._expand_conv.conv2d` (112×112), 64 of 96 channels", demo,
-                        "_blocks.1._expand_conv.conv2d", list(range(64)), args)[0]
+        show(compare("demo `_blocks.1._expand_conv.conv2d` (112×112), 64 of 96 channels", demo,
+                     "_blocks.1._expand_conv.conv2d", list(range(64)), args)[0])
     if "covid" in todo:
         from layerwalk.data import load_model
 
         covid = Network(load_model("covidresnet", num_classes=101), input_size=(3, 150, 175), mean=(0.5,) * 3,
                         std=(0.25,) * 3)
-        covid_rows, med = compare("CovidResNet `conv1`, 150×175", covid, "conv1", list(range(64)),
-                                  argparse.Namespace(**{**vars(args), "lucent": False}))
-        rows += covid_rows
-        rows.append(("CovidResNet `conv1`, the paper's reference implementation (its PUBLISHED figure, not run "
-                     "here)", PAPER_CHANNEL_STEPS_PER_S,
-                     f"layerwalk batched: **{med['batched'] / PAPER_CHANNEL_STEPS_PER_S:.1f}×**"))
-    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}; "
-          f"{args.steps} steps per run (transforms on the first {args.steps - 10}), median of {args.repeats} "
-          "interleaved rounds\n")
-    print("| measurement | channel-steps/s | ratio |")
-    print("|---|---|---|")
-    for label, value, ratio in rows:
-        print(f"| {label} | {value:.1f} | {ratio} |")
+        rows, med = compare("CovidResNet `conv1`, 150×175", covid, "conv1", list(range(64)),
+                            argparse.Namespace(**{**vars(args), "lucent": False}))
+        show(rows + [("CovidResNet `conv1`, the paper's reference implementation (its PUBLISHED figure, not run "
+                      "here)", PAPER_CHANNEL_STEPS_PER_S,
+                      f"layerwalk batched: **{med['batched'] / PAPER_CHANNEL_STEPS_PER_S:.1f}×**")])
     if "extras" in todo:
         extras(demo, args.steps)
     print(f"\npeak RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def show(rows):
+    for label, value, ratio in rows:
+        print(f"| {label} | {value:.1f} | {ratio} |", flush=True)
 
 
 def extras(demo, steps):

@@ -39,19 +39,32 @@ class NetworkEntry:
     compute: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerwalk-compute"))
     featurevis: FeatureVisStore = field(default_factory=lambda: FeatureVisStore())
+    # Payload cache, bounded in bytes: 48 MiB holds the current input of a ResNet50 (17 MB) in two encodings.
+    cache_bytes: int = 48 << 20
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
     _layout: dict | None = None
 
-    def cached(self, key: tuple, compute: Callable[[], bytes], size: int = 8) -> bytes:
-        """Payload cache keyed by (version, …): concurrent readers of one input share one encoding."""
+    def cached(self, key: tuple, compute: Callable[[], bytes]) -> bytes:
+        """Payload cache keyed by (version, …): concurrent readers of one input share one encoding. Least recently
+        used payloads leave first once they hold more than ``cache_bytes``; the one just asked for always stays."""
         with self._cache_lock:
             slot = self._cache.get(key)
             if slot is None:
                 slot = self._cache[key] = _Slot()
-                while len(self._cache) > size:
-                    self._cache.popitem(last=False)
-        return slot.get(compute)
+            self._cache.move_to_end(key)
+        value = slot.get(compute)
+        with self._cache_lock:
+            total = sum(s.nbytes for s in self._cache.values())
+            for old in [k for k in self._cache if k != key and self._cache[k].nbytes]:  # not while computing
+                if total <= self.cache_bytes:
+                    break
+                total -= self._cache.pop(old).nbytes
+        return value
+
+    def cached_bytes(self) -> int:
+        with self._cache_lock:
+            return sum(s.nbytes for s in self._cache.values())
 
 
 class FeatureVisStore:
@@ -92,6 +105,10 @@ class _Slot:
             if self._value is None:
                 self._value = compute()
             return self._value
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._value) if self._value is not None else 0
 
 
 class AppState:

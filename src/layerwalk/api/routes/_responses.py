@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Response
+from fastapi.responses import StreamingResponse
 
 OCTET = {200: {"content": {"application/octet-stream": {}}, "description": "binary activation format"}}
 PNG = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
@@ -13,4 +14,22 @@ def versioned(body: bytes, media_type: str, version: int | None, **headers: str)
     extra = {"Cache-Control": "no-store", **headers}
     if version is not None:
         extra["X-Input-Version"] = str(version)
+    if len(body) > _CHUNK:
+        return _chunked(body, media_type, extra)
     return Response(body, media_type=media_type, headers=extra)
+
+
+_CHUNK = 1 << 20
+
+
+def _chunked(body: bytes, media_type: str, headers: dict[str, str]) -> StreamingResponse:
+    """A large body sent in 1 MiB views of the (cached) bytes. Written whole, the part the socket does not take at
+    once is copied into the connection's buffer — 17 MB per ResNet50 reader, hundreds of MB under load; in
+    chunks, uvicorn waits for the socket to drain between them and nothing is copied."""
+    view = memoryview(body)
+
+    async def chunks():
+        for start in range(0, len(view), _CHUNK):
+            yield view[start:start + _CHUNK]
+
+    return StreamingResponse(chunks(), media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
