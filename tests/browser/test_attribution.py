@@ -1,8 +1,8 @@
 """Attribution in the 3D client (issue 14), in headless Chromium against the real app (`layerwalk serve` with
 ResNet-18 on the real photos, conftest.server): a panel toggled to attribution shows other pixels (the red of "for
 the class" appears), another target class on the input canvas changes the maps, the output card's "Analyze
-network" button runs Grad-CAM for the top-5 with progress and shows the result and the input overlay, channel
-importance orders and frames the maps; and the same by controller in emulated VR."""
+network" button runs Grad-CAM for the top-5 with progress and shows the result with its sanity badge and the input
+overlay, channel importance orders and frames the maps; and the same by controller in emulated VR."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from vr_emulator import IWER_JS, EmulatedQuest, open_vr_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ANALYSIS_TIMEOUT = 240_000  # ms: Grad-CAM for 5 classes on a busy 2-core CPU
+ANALYSIS_TIMEOUT = 240_000  # ms: Grad-CAM for 5 classes + the sanity cascade on a busy 2-core CPU
 LAYER = "layer1.0.conv2"  # 64 maps of 56×56 in the first residual block
 
 
@@ -145,6 +145,11 @@ def test_analyze_button_runs_with_progress_and_shows_result_badge_and_overlay(cl
     assert state["result"]["targets"] == top5 and state["target"] == top5[0]
     assert state["mode"] == "attribution"
     assert state["card"]["title"] == f"Grad-CAM · 5 classes · {len(state['result']['layers'])} layers"
+    # the sanity badge says what the server's cascading-randomisation check found
+    sanity = state["result"]["sanity"]
+    assert sanity is not None and state["card"]["sanity"]["passes"] is sanity["passes"], (sanity, state["card"])
+    assert ("✓" if sanity["passes"] else "✗") in state["card"]["sanity"]["text"]
+    assert f"{sanity['rank_correlation']:.2f}" in state["card"]["sanity"]["text"]
     assert f"why “{_names(server.url)[0]}”?" in state["stationNote"]
     # every spatial layer of the result got its map; the others show their activations
     for lid in state["result"]["layers"][:: max(1, len(state["result"]["layers"]) // 8)]:
@@ -253,6 +258,7 @@ def test_vr_analyze_select_target_and_toggle_by_controller(browser, server):
         wait_analysis(client.page)
         state = attr(client, "A.state()")
         assert state["result"]["method"] == "gradcam" and state["mode"] == "attribution"
+        assert state["card"]["sanity"]["passes"] is state["result"]["sanity"]["passes"]
         lid = LAYER
         maps_first = attr(client, "A.panel(arg).attrChecksum", lid)
 

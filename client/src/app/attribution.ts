@@ -7,7 +7,7 @@ import type { AppContext } from './context';
 import { followJob } from './featurevis';
 
 /** The method of "Analyze network" (the dissertation's button), and its sanity check (a few more runs). */
-export const DEFAULT_REQUEST: AttributionRequest = { method: 'gradcam', targets: null, layers: null, params: {}, sanity: false };
+export const DEFAULT_REQUEST: AttributionRequest = { method: 'gradcam', targets: null, layers: null, params: {}, sanity: true };
 
 /** What a network shows of its last analysis: the result, the selected target and the maps fetched so far. */
 interface AttributionState {
@@ -29,7 +29,6 @@ interface AttributionState {
 interface SanityCheck {
   passes: boolean;
   rank_correlation: number;
-  note: string;
 }
 
 const states = new WeakMap<NetworkView, AttributionState>();
@@ -81,8 +80,9 @@ async function runAnalysis(ctx: AppContext, view: NetworkView, body: Attribution
 /** Method, targets and cost of a result, and the sanity badge, as the output card shows them. */
 function summary(r: AttributionResult, label: string): NonNullable<InfoCardState['analysis']> {
   const check = r.sanity as SanityCheck | null;
+  const verdict = check?.passes ? '✓ maps depend on the weights' : '✗ maps ignore the weights';
   const sanity = check
-    ? { passes: check.passes, text: `${check.passes ? '✓' : '✗'} sanity: ${check.note} (ρ ${check.rank_correlation.toFixed(2)})` }
+    ? { passes: check.passes, text: `${verdict} (sanity ρ ${check.rank_correlation.toFixed(2)})` }
     : { passes: null, text: 'sanity: not checked' };
   return {
     title: `${label} · ${r.targets.length} classes · ${r.layers.length} layers`,
