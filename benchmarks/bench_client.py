@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,7 +132,8 @@ def post_to_drawn(page, drops: int) -> tuple[list[float], list[dict]]:
         sent.clear()
         click(page, page.evaluate(f"window.__layerwalk.datasetItemScreen({1 + i % 6})"))
         click(page, page.evaluate("window.__layerwalk.stationScreen('n0')"))
-        page.wait_for_function(f"window.__bench.updated.length > {n_updated} && window.__bench.posts.length > {n_posts}",
+        page.wait_for_function(f"window.__bench.updated.length > {n_updated} && "
+                               f"window.__bench.posts.length > {n_posts}",
                                timeout=120_000)
         page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=120_000)
         page.wait_for_timeout(1000)
@@ -230,15 +230,16 @@ def run(args) -> dict:
 
 
 def markdown(r: dict, command: str) -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
     load = os.getloadavg()[0]
     lines = [
         "## Client", "",
         f"`{command}` — {r['model']} ({r['layers']} layers) in headless Debian Chromium, 1280×800, "
         f"WebGL = {r['gl']}, pixel ratio {r['pixel_ratio']} (software GL → 0.75, no MSAA); "
         f"{cpu}, {os.cpu_count()} CPUs, load average {load:.1f} during the run (shared machine).", "",
-        "| view | full scene (median frame) | empty scene (same renderer, `?empty=1`) | ratio | draw calls | triangles |",
+        "| view | full scene (median frame) | empty scene (same renderer, `?empty=1`) | ratio | draw calls "
+        "| triangles |",
         "|---|---|---|---|---|---|",
     ]
     for name, v in r["views"].items():

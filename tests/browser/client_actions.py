@@ -4,7 +4,8 @@ each step waits for frames to pass (a condition), not for a fixed time."""
 
 from __future__ import annotations
 
-FRAMES_JS = "(n) => new Promise((done) => { const f = () => (--n <= 0 ? done() : requestAnimationFrame(f)); requestAnimationFrame(f); })"
+FRAMES_JS = ("(n) => new Promise((done) => { const f = () => (--n <= 0 ? done() : requestAnimationFrame(f)); "
+             "requestAnimationFrame(f); })")
 
 
 def next_frames(page, n: int = 2) -> None:

@@ -1,15 +1,17 @@
 """Fixtures for real-browser tests of the 3D client: the real app (`layerwalk serve`) on a small real network,
 headless Chromium.
 
-`server` is `layerwalk serve --model torchvision:resnet18 --dataset photos` (ResNet-18 with random weights unless
-they are in the torch hub cache: the tests compare what the client shows with what the server answers, never with
-a fixed class). Set LAYERWALK_URL to run the same tests against a running `layerwalk serve` instead.
+`server` is `layerwalk serve --model torchvision:resnet18 --dataset imagefolder:SHAPES` on a folder of drawn shapes
+(`draw_shapes`: 4 classes, 2 pages of the dataset panel). ResNet-18 has random weights unless they are in the torch
+hub cache: the tests compare what the client shows with what the server answers, never with a fixed class. Set
+LAYERWALK_URL to run the same tests against a running `layerwalk serve` instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -20,6 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -27,7 +30,34 @@ CLIENT_DIST = ROOT / "src" / "layerwalk" / "client_dist" / "index.html"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--use-angle=swiftshader",
                  "--enable-unsafe-swiftshader"]
-SMALL_NETWORK = ("--model", "torchvision:resnet18", "--dataset", "photos")
+SHAPES = ("circle", "square", "stripes", "triangle")  # class folders, in the dataset's (sorted) order
+SHAPES_PER_CLASS = 8
+
+
+def draw_shapes(folder: Path) -> Path:
+    """An image folder of coloured shapes on random backgrounds: item k is a SHAPES[k // SHAPES_PER_CLASS]."""
+    rng = random.Random(0)
+    for name in SHAPES:
+        (folder / name).mkdir(parents=True)
+        for i in range(SHAPES_PER_CLASS):
+            img = Image.new("RGB", (96, 96), tuple(rng.randrange(0, 90) for _ in range(3)))
+            draw, colour = ImageDraw.Draw(img), tuple(rng.randrange(120, 256) for _ in range(3))
+            x, y, r = rng.randrange(30, 66), rng.randrange(30, 66), rng.randrange(14, 28)
+            if name == "circle":
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+            elif name == "square":
+                draw.rectangle((x - r, y - r, x + r, y + r), fill=colour)
+            elif name == "triangle":
+                draw.polygon([(x, y - r), (x - r, y + r), (x + r, y + r)], fill=colour)
+            else:
+                for k in range(0, 96, 12):
+                    draw.rectangle((k, 0, k + 5, 95), fill=colour)
+            img.save(folder / name / f"{i}.png")
+    return folder
+
+
+def small_network(folder: Path) -> tuple[str, ...]:
+    return ("--model", "torchvision:resnet18", "--dataset", f"imagefolder:{folder}:all")
 
 
 def free_port() -> int:
@@ -45,6 +75,15 @@ def wait_for(url: str, timeout=30.0) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"server at {url} did not answer within {timeout}s")
+
+
+def wait_until(condition, timeout: float = 30.0, every: float = 0.2) -> None:
+    """Poll `condition()` until it is true; fail after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(every)
 
 
 def api(url: str, path: str, body: dict | None = None):
@@ -89,17 +128,22 @@ def browser(playwright_instance, chromium_path):
 
 
 @pytest.fixture(scope="session")
-def resnet18_server():
+def shapes_folder(tmp_path_factory) -> Path:
+    return draw_shapes(tmp_path_factory.mktemp("shapes"))
+
+
+@pytest.fixture(scope="session")
+def resnet18_server(shapes_folder):
     """The real app on the small network, shared by the session (or LAYERWALK_URL if set)."""
     if os.environ.get("LAYERWALK_URL"):
         yield type("External", (), {"url": os.environ["LAYERWALK_URL"].rstrip("/") + "/", "proc": None})()
         return
-    yield from _real_server(*SMALL_NETWORK)
+    yield from _real_server(*small_network(shapes_folder))
 
 
 @pytest.fixture()
 def server(resnet18_server):
-    """The shared server with its first network's input back at the first photo (chelsea the cat)."""
+    """The shared server with its first network's input back at the first image (a circle)."""
     api(resnet18_server.url, "networks/n0/input", {"source": "dataset", "dataset": "d0", "index": 0})
     return resnet18_server
 

@@ -10,10 +10,9 @@ import re
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from client_actions import next_frames, pick_and_drop
-from conftest import SMALL_NETWORK, RealServer, api, classification_text, free_port, open_client
+from conftest import RealServer, api, classification_text, free_port, open_client, small_network
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +65,7 @@ def test_draw_calls_within_budget(client):
 
 def test_pick_dataset_image_and_drop_on_input(client, server):
     conv1 = client.lw("L.networks.n0.checksum('conv1')")
-    before, after = pick_and_drop(client, 1, "coffee")  # the start input is chelsea the cat (item 0)
+    before, after = pick_and_drop(client, 9, "square")  # the start input is item 0, a circle
     assert after["version"] == api(server.url, "networks")[0]["version"] > before["version"]
     assert after["classificationText"] == classification_text(server.url) != before["classificationText"]
     assert client.lw("L.networks.n0.checksum('conv1')") != conv1
@@ -87,7 +86,7 @@ def test_one_fetch_per_drop(client):
     sent: list[str] = []
     client.page.on("request", lambda r: sent.append(r.url))
     posted = lambda r: r.request.method == "POST" and r.url.endswith("/api/networks/n0/input")  # noqa: E731
-    for item, label in [(1, "coffee"), (2, "astronaut"), (3, "rocket")]:
+    for item, label in [(9, "square"), (17, "stripes"), (1, "circle")]:
         sent.clear()
         with client.page.expect_response(posted, timeout=60_000):
             pick_and_drop(client, item, label)
@@ -95,6 +94,20 @@ def test_one_fetch_per_drop(client):
         api_calls = [u for u in sent if "/api/" in u and "/events" not in u and "/histograms" not in u]
         counts = {kind: sum(1 for u in api_calls if rx.search(u)) for kind, rx in COUNTED.items()}
         assert counts == {"activations": 1, "classification": 1, "input image": 1, "input": 1}, api_calls
+
+
+def test_featurevis_job_is_followed_over_its_event_stream(client):
+    """Progress comes from the job's server-sent events: no polling of /api/jobs/{id}."""
+    sent: list[str] = []
+    client.page.on("request", lambda r: sent.append(r.url))
+    channels = client.page.evaluate("() => window.__layerwalk.startFeatureVis('conv1', {channels: [0, 1], steps: 3})")
+    assert channels == [0, 1]
+    jobs = [u for u in sent if "/api/jobs/" in u]
+    assert len(jobs) == 1 and re.search(r"/api/jobs/[^/]+/events$", jobs[0]), jobs
+    job = client.lw("L.ctx.views.get('n0').cards.get('conv1').state.job")
+    assert job["state"] == "done" and job["progress"] == 1, job
+    assert client.lw("L.scene.getObjectByName('featurevis:conv1') !== undefined")
+    assert client.errors == []
 
 
 def _drop_file(page, name: str, data: bytes, mime: str):
@@ -123,7 +136,8 @@ def test_non_image_file_shows_message_and_changes_nothing(client, server):
     text = client.lw("L.networks.n0.classificationText")
     client.errors.clear()
     _drop_file(client.page, "notes.txt", b"not an image", "text/plain")
-    client.page.wait_for_function("document.querySelector('#lw-toasts').innerText.includes('notes.txt')", timeout=10_000)
+    client.page.wait_for_function("document.querySelector('#lw-toasts').innerText.includes('notes.txt')",
+                                  timeout=10_000)
     toast = client.page.inner_text("#lw-toasts")
     assert 'Could not upload "notes.txt" to n0' in toast and "HTTP 4" in toast, toast
     assert api(server.url, "networks")[0]["version"] == version
@@ -141,8 +155,8 @@ def test_follows_input_changes_made_elsewhere(client, server):
 
 
 @pytest.mark.slow
-def test_server_down_shows_banner_and_reconnects(browser):
-    server = RealServer(*SMALL_NETWORK, port=free_port()).start()
+def test_server_down_shows_banner_and_reconnects(browser, shapes_folder):
+    server = RealServer(*small_network(shapes_folder), port=free_port()).start()
     try:
         client = open_client(browser, server.url)
         server.stop()

@@ -22,4 +22,5 @@ def npm_run(script: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("script", ["typecheck", "lint", "test"])
 def test_client_check_passes(script):
     result = npm_run(script)
-    assert result.returncode == 0, f"`npm run {script}` in client/ failed:\n{result.stdout[-4000:]}{result.stderr[-4000:]}"
+    output = result.stdout[-4000:] + result.stderr[-4000:]
+    assert result.returncode == 0, f"`npm run {script}` in client/ failed:\n{output}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from client_actions import click_at, drag, next_frames
 
 pytestmark = pytest.mark.browser
@@ -85,9 +84,10 @@ def test_fly_to_frames_the_whole_panel_with_nothing_in_the_way(client, lid):
     # the panels hidden for the view come back once the camera walks away
     start = client.lw("L.camera.position.toArray()")
     client.page.keyboard.down("KeyS")
-    client.page.wait_for_function("(p) => window.__layerwalk.camera.position.distanceTo({x: p[0], y: p[1], z: p[2]}) > 1",
-                                  arg=start, timeout=30_000)
+    client.page.wait_for_function("(p) => window.__layerwalk.camera.position.distanceTo("
+                                  "{x: p[0], y: p[1], z: p[2]}) > 1", arg=start, timeout=30_000)
     client.page.keyboard.up("KeyS")
     client.page.wait_for_function(f"(() => {{ let n = 0; window.__layerwalk.scene.traverseVisible(o => {{ "
-                                  f"if (o.name.startsWith('layer:')) n++; }}); return n === {panels}; }})()", timeout=30_000)
+                                  f"if (o.name.startsWith('layer:')) n++; }}); return n === {panels}; }})()",
+                                  timeout=30_000)
     assert client.errors == []

@@ -9,10 +9,9 @@ import json
 import urllib.request
 
 import pytest
-from PIL import Image
-
 from client_actions import click_at, pick_and_drop
 from conftest import open_client
+from PIL import Image
 from test_client import _drop_file, screenshot_stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -104,7 +103,8 @@ def test_demo_non_image_file_changes_nothing(demo, real_demo):
     _drop_file(demo.page, "notes.txt", b"not an image", "text/plain")
     demo.page.wait_for_function("document.querySelector('#lw-toasts').innerText.includes('notes.txt')", timeout=10_000)
     # the toast shows the server's refusal: the server kept its input, so no input event can follow
-    assert json.loads(urllib.request.urlopen(real_demo.url + "api/networks", timeout=30).read())[0]["version"] == version
+    networks = json.loads(urllib.request.urlopen(real_demo.url + "api/networks", timeout=30).read())
+    assert networks[0]["version"] == version
     assert demo.lw("L.networks.n0.version") == version
 
 
@@ -132,7 +132,8 @@ def test_resnet50_scene_has_every_layer_within_draw_budget(browser, real_resnet5
 
 def test_demo_featurevis_panel_pick_and_drop(demo, real_demo):
     lid = first_layer(demo)
-    channels = demo.page.evaluate("(lid) => window.__layerwalk.startFeatureVis(lid, {channels: [0, 1, 2, 3], steps: 5})",
+    channels = demo.page.evaluate("(lid) => window.__layerwalk.startFeatureVis(lid, {channels: [0, 1, 2, 3], "
+                                  "steps: 5})",
                                   lid)
     assert channels == [0, 1, 2, 3]
     names = demo.lw("(() => { const s = []; L.scene.traverse(o => s.push(o.name)); return s; })()")

@@ -1,6 +1,7 @@
 """VR mode (issue 5) in headless Chromium with an emulated Meta Quest 3 (npm iwer, see vr_emulator.py), against the
-real app on a small real network: enter an immersive session, pick a dataset image with the controller and insert it into the network, grab and scale a
-panel, locomotion, card buttons and dataset paging by ray, and the stereo draw-call budget."""
+real app on a small real network: enter an immersive session, pick a dataset image with the controller and insert
+it into the network, grab and scale a panel, locomotion, card buttons and dataset paging by ray, and the stereo
+draw-call budget."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import math
 import urllib.request
 
 import pytest
-
-from conftest import api, classification_text
+from conftest import api, classification_text, wait_until
 from vr_emulator import IWER_JS, EmulatedQuest, open_vr_client
 
 pytestmark = pytest.mark.browser
@@ -48,8 +48,8 @@ def test_enter_vr_stands_the_user_on_the_floor(quest):
     # leaving VR gives the desktop its camera back where the head was, and the mouse pointer (the emulator's
     # canvas covers the page while presenting, as a headset's view would: click the button from script)
     quest.client.page.evaluate("document.getElementById('lw-vr-button').click()")
-    quest.client.page.wait_for_function("!window.__layerwalk.vr.presenting", timeout=30_000)
-    quest.client.page.wait_for_timeout(300)
+    quest.client.page.wait_for_function("!window.__layerwalk.vr.presenting && "
+                                        "window.__layerwalk.camera.parent.type === 'Scene'", timeout=30_000)
     camera = quest.client.lw("({parent: L.camera.parent.type, y: L.camera.position.y, fov: L.camera.fov})")
     assert camera == {"parent": "Scene", "y": pytest.approx(head["y"], abs=0.05), "fov": 68}
     assert quest.client.page.inner_text("#lw-vr-button") == "Enter VR"
@@ -59,10 +59,10 @@ def test_enter_vr_stands_the_user_on_the_floor(quest):
 def test_pick_up_with_the_controller_and_insert_into_the_network(quest, server):
     before = quest.client.lw("L.networks.n0")
     version = server_networks(server)["n0"]["version"]
-    quest.aim("right", quest.vr("V.datasetItemWorld(2)"))  # item 2 is the astronaut; the start input is the cat
+    quest.aim("right", quest.vr("V.datasetItemWorld(9)"))  # item 9 is a square; the start input is a circle
     quest.wait_hover("right", "dataset:")
     quest.click("right")
-    assert quest.client.lw("L.carrying") == "astronaut"
+    assert quest.client.lw("L.carrying") == "square"
     # the hologram floats above the tool and its lens follows the gaze
     quest.client.page.wait_for_function("window.__layerwalk.vr.hologram.visible")
     holo = quest.vr("V.hologram")
@@ -166,6 +166,8 @@ def test_dataset_paging_and_card_buttons_work_with_the_ray(quest, server):
     for job in api(server.url, "jobs"):  # the session's server is shared: stop the job the button started
         if job["state"] in ("queued", "running"):
             urllib.request.urlopen(urllib.request.Request(server.url + f"api/jobs/{job['id']}", method="DELETE"))
+            path = f"jobs/{job['id']}"
+            wait_until(lambda p=path: api(server.url, p)["state"] in ("cancelled", "done", "failed"), timeout=120)
 
 
 def test_stereo_draw_calls_and_triangles_stay_within_budget(quest):

@@ -69,7 +69,8 @@ class EmulatedQuest:
         }""", [hand, list(position), list(quaternion)])
 
     def aim(self, hand: str, world_target, position=None) -> None:
-        """Hold the controller at `position` (tracking space; default: a natural hand spot) pointing at a world point."""
+        """Hold the controller at `position` (tracking space; default: a natural hand spot) pointing at a world
+        point."""
         position = position or HANDS[hand]
         target = self.vr("V.toTracking(arg)", list(world_target))
         self.pose(hand, position, aim_quaternion([t - p for t, p in zip(target, position)]))

@@ -213,6 +213,10 @@ export class ApiClient {
     return this.href('/api/events', {});
   }
 
+  jobEventsUrl(id: string): string {
+    return this.href('/api/jobs/{id}/events', { id });
+  }
+
   /** A GET path of the document with its `{name}` parameters filled in, relative to the page like `base`. */
   private href<P extends GetPath>(path: P, params: PathParams<P>, query = ''): string {
     const values = params as Record<string, string | number>;

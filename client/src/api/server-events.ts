@@ -1,4 +1,5 @@
 import type { ApiClient } from './client';
+import { ApiError } from './client';
 import type { InputEvent, Job } from './types';
 
 export interface ServerEventHandlers {
@@ -60,4 +61,35 @@ export function subscribeServerEvents(api: ApiClient, handlers: ServerEventHandl
     source?.close();
     if (poll !== undefined) window.clearInterval(poll);
   };
+}
+
+const ENDED: Job['state'][] = ['done', 'failed', 'cancelled'];
+
+/**
+ * Follow one job over its event stream (/api/jobs/{id}/events: the current state first, then every change) until
+ * it ends; `progress` sees every state on the way. EventSource reconnects by itself after a dropped connection
+ * (and the server starts again with the current state); once it gives up, the job's state is read once to tell
+ * "ended meanwhile" from "gone".
+ */
+export function followJobEvents(api: ApiClient, id: string, progress: (job: Job) => void): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    const source = new EventSource(api.jobEventsUrl(id));
+    const finish = (job: Job) => {
+      source.close();
+      resolve(job);
+    };
+    source.addEventListener('job', (e) => {
+      const job: Job = JSON.parse((e as MessageEvent).data);
+      progress(job);
+      if (ENDED.includes(job.state)) finish(job);
+    });
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) return;
+      api.job(id).then((job) => {
+        progress(job);
+        if (ENDED.includes(job.state)) finish(job);
+        else reject(new ApiError(`follow job ${id}`, 0, 'network', 'its event stream closed'));
+      }, reject);
+    };
+  });
 }

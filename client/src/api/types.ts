@@ -27,6 +27,7 @@ export type FeatureVisRequest = Schemas['FeaturevisRequest'];
 export type JobCreated = Schemas['JobCreated'];
 export type Job = Schemas['JobInfo'];
 export type JobState = Job['state'];
+export type FeatureVisResult = Schemas['FeatureVisJobResult'];
 
 export type AttributionMethod = Schemas['MethodInfo'];
 export type AttributionRequest = Schemas['AttributionRequest'];

@@ -1,4 +1,4 @@
-import { Timer, Vector3 } from 'three';
+import { Timer } from 'three';
 import { ApiClient, ApiError } from '../api/client';
 import { subscribeServerEvents } from '../api/server-events';
 import type { DatasetInfo, NetworkInfo } from '../api/types';
@@ -23,6 +23,7 @@ import { createToasts } from '../ui/toast';
 import { createVrMode } from '../xr/vr-mode';
 import type { VrMode } from '../xr/vr-mode';
 import { createTooltip } from '../ui/tooltip';
+import { createWorldTooltip } from '../xr/world-tooltip';
 import { enableFileDrop, makeDatasetInteractive, makeStationInteractive, putBack } from './carry-interaction';
 import type { AppContext } from './context';
 import { installDebugApi } from './debug-api';
@@ -34,9 +35,8 @@ import { makeCardsInteractive, makePanelInteractive } from './layer-interaction'
 import { createLayerFlight } from './layer-flight';
 import type { LayerFlight } from './layer-flight';
 import { loadWeightHistograms, refreshNetwork } from './network-state';
+import { flyToStation, placeStartCamera } from './station-view';
 
-const _look = new Vector3();
-const _eye = new Vector3();
 
 
 /** Build the client in `container` and keep it in sync with the server. */
@@ -54,7 +54,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     cardAtlas: new QuadAtlas(world.renderer, { name: 'info-cards', slotWidth: CARD_SIZE.width, slotHeight: CARD_SIZE.height }),
     labelAtlas: new QuadAtlas(world.renderer, { name: 'edge-labels', slotWidth: LABEL_SIZE.width, slotHeight: LABEL_SIZE.height }),
     carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
-    tooltip: createTooltip(overlay), magnifier: createMagnifier(overlay),
+    tooltip: createTooltip(overlay), worldTooltip: createWorldTooltip(world.camera), magnifier: createMagnifier(overlay),
     metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
     refresh: (nid, version, t0) => refreshNetwork(ctx, nid, version, t0),
     flyToLayer: (query) => flight.flyTo(query),
@@ -67,7 +67,9 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   createHelpOverlay(overlay);
   const flight = createLayerFlight(ctx);
   const search = createFlyToSearch(overlay, ctx.flyToLayer);
-  const debug = installDebugApi(ctx, banner);
+  // how far the first load got: boot reads it on a retry, the test hook only shows it
+  const progress = { sceneReady: false, activationsReady: false };
+  const debug = installDebugApi(ctx, banner, progress);
   interaction.onEmptySelect = (p) => {
     if (p === pointer && !ctx.carry) world.renderer.domElement.requestPointerLock?.()?.catch?.(() => {});
   };
@@ -88,14 +90,14 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     // ?empty=1: the same renderer, floor and overlays without any network (the benchmark's baseline)
     const empty = new URLSearchParams(location.search).get('empty') === '1';
     const [networks, datasets] = empty ? [[], []] : await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
-    if (!debug.flags.sceneReady) {
+    if (!progress.sceneReady) {
       // built once; a retry after a failed first load only reloads the activations
       buildScene(ctx, networks, datasets, await Promise.all(networks.map((n) => ctx.api.graph(n.id))));
       search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
-      debug.flags.sceneReady = true;
+      progress.sceneReady = true;
     }
     await Promise.all(networks.map((n) => ctx.refresh(n.id)));
-    debug.flags.activationsReady = true;
+    progress.activationsReady = true;
     networks.forEach((n) => loadWeightHistograms(ctx, n.id));
   };
   const connect = async () => {
@@ -111,7 +113,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
       }
     }
   };
-  debug.resolveReady(connect());
+  void connect();
   subscribeServerEvents(ctx.api, {
     input(e) {
       const view = ctx.views.get(e.network);
@@ -172,21 +174,6 @@ function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkVie
   panel.showPage(0).catch((err) => ctx.reportError(err));
   ctx.datasetPanels.push(panel);
   return panel;
-}
-
-/** Fly back to where a network's input canvas and dataset panel are in view (the start view). */
-export function flyToStation(ctx: AppContext, view: NetworkView): void {
-  const [ox, oz] = stationSpot(view.graph);
-  _eye.set(view.offsetX + ox - 0.5, 1.7, oz + 3.3);
-  ctx.locomotion.flyTo(_eye, _look.set(view.offsetX + ox - 0.7, 1.2, oz));
-}
-
-function placeStartCamera(ctx: AppContext, view: NetworkView): void {
-  const [ox, oz] = stationSpot(view.graph);
-  const cam = ctx.world.camera;
-  cam.position.set(view.offsetX + ox - 0.5, 1.7, oz + 3.3);
-  cam.lookAt(_look.set(view.offsetX + ox - 0.7, 1.2, oz));
-  ctx.locomotion.syncFromCamera();
 }
 
 function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight): void {

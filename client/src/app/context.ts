@@ -30,28 +30,34 @@ export interface Metrics {
   phases: { interaction: number; activations: number; canvases: number; render: number };
 }
 
-/** Shared state of the running client, passed to the app modules instead of globals. */
-export interface AppContext {
-  api: ApiClient;
-  world: World;
-  pointer: DesktopPointer;
-  interaction: InteractionManager;
-  locomotion: DesktopLocomotion;
-  scheduler: FrameScheduler;
-  /** skips drawing frames in which nothing changed */
-  gate: RenderGate;
-  cardAtlas: QuadAtlas;
-  labelAtlas: QuadAtlas;
-  carried: CarriedItem;
+/** What changes while the client runs; the only fields any module assigns. */
+export interface AppState {
+  /** the image the user carries (desktop pointer or controller), null when the hands are empty */
   carry: Carry | null;
-  views: Map<string, NetworkView>;
-  datasetPanels: DatasetPanel[];
-  toast: Toast;
-  tooltip: Tooltip;
-  /** hover info in the world, for pointers without a screen position (XR); set by the VR mode */
-  worldTooltip?: WorldTooltip;
-  magnifier: Magnifier;
-  metrics: Metrics;
+  /** filled once when the scene is built from the server's networks and datasets */
+  readonly views: Map<string, NetworkView>;
+  readonly datasetPanels: DatasetPanel[];
+  readonly metrics: Metrics;
+}
+
+/** The parts of the client and what they can do, created once by `startApp` and never replaced. */
+export interface AppServices {
+  readonly api: ApiClient;
+  readonly world: World;
+  readonly pointer: DesktopPointer;
+  readonly interaction: InteractionManager;
+  readonly locomotion: DesktopLocomotion;
+  readonly scheduler: FrameScheduler;
+  /** skips drawing frames in which nothing changed */
+  readonly gate: RenderGate;
+  readonly cardAtlas: QuadAtlas;
+  readonly labelAtlas: QuadAtlas;
+  readonly carried: CarriedItem;
+  readonly toast: Toast;
+  readonly tooltip: Tooltip;
+  /** hover info in the world, for pointers without a screen position (XR controllers) */
+  readonly worldTooltip: WorldTooltip;
+  readonly magnifier: Magnifier;
   /**
    * bring a network's activations, classification and input image up to input `version` (after a drop or an
    * input event; undefined: whatever the server has), fetching each version once; `t0` is when the input was given
@@ -61,3 +67,6 @@ export interface AppContext {
   flyToLayer(query: string): boolean;
   reportError(err: unknown): void;
 }
+
+/** What the app modules get instead of globals: the services and the state of the running client. */
+export interface AppContext extends AppServices, AppState {}

@@ -1,8 +1,7 @@
 import { Mesh, Object3D, Raycaster, Vector3 } from 'three';
 import type { AppContext } from './context';
-import { flyToStation } from './app';
-import { uploadFile } from './carry-interaction';
 import { featureVisPanel, flyToFeatureVis, startFeatureVis } from './featurevis';
+import { flyToStation } from './station-view';
 import type { FeatureVisRequest } from '../api/types';
 import { cardButtonPoint } from '../scene/info-card';
 import type { CardButton } from '../scene/info-card';
@@ -10,23 +9,21 @@ import type { CardButton } from '../scene/info-card';
 const _v = new Vector3();
 const CORNERS = [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]];
 
-export interface DebugFlags {
-  sceneReady: boolean;
-  activationsReady: boolean;
+/** How far the first load got (the app owns and writes it; tests wait for it). */
+export interface BootProgress {
+  readonly sceneReady: boolean;
+  readonly activationsReady: boolean;
 }
 
 /**
- * `window.__layerwalk`: read-only hooks for tests and benchmarks (scene graph, renderer stats, timings, and
- * screen positions of things to click). Nothing in the client depends on it.
+ * `window.__layerwalk`, the hook the browser tests and benchmarks drive the client through: it reads state (scene
+ * graph, renderer stats, timings, `ctx` itself), gives screen positions of things to click, and offers the few
+ * actions a test cannot do by mouse or that set the camera up (fly-to, starting feature visualization). Tests
+ * use it to find where to click and what to wait for; nothing in the client reads it.
  */
-export function installDebugApi(ctx: AppContext, banner: { readonly visible: boolean }) {
-  const flags: DebugFlags = { sceneReady: false, activationsReady: false };
-  let resolveReady: (p: Promise<void>) => void = () => {};
-  const ready = new Promise<void>((resolve, reject) => {
-    resolveReady = (p) => p.then(resolve, reject);
-  });
+export function installDebugApi(ctx: AppContext, banner: { readonly visible: boolean }, flags: BootProgress) {
   const api = {
-    ready, flags, ctx,
+    flags, ctx,
     get scene() {
       return ctx.world.scene;
     },
@@ -159,8 +156,6 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       panel.object.updateMatrixWorld();
       return project(ctx, panel.object.localToWorld(_v.set((u - 0.5) * g.width, (v - 0.5) * g.height, 0)));
     },
-    upload: (file: File, nid?: string) => uploadFile(ctx, file, nid),
-    resolveReady: (p: Promise<void>) => resolveReady(p),
   };
   (window as unknown as { __layerwalk: typeof api }).__layerwalk = api;
   return api;

@@ -1,7 +1,8 @@
 import { Vector3 } from 'three';
-import type { FeatureVisRequest, Job } from '../api/types';
+import { followJobEvents } from '../api/server-events';
+import type { FeatureVisRequest, FeatureVisResult, Job } from '../api/types';
 import { createFeatureVisPanel } from '../scene/featurevis-panel';
-import type { FeatureVisPanel, FeatureVisResult } from '../scene/featurevis-panel';
+import type { FeatureVisPanel } from '../scene/featurevis-panel';
 import type { NetworkView } from '../scene/network-view';
 import { pickUp } from './carry-interaction';
 import type { AppContext } from './context';
@@ -32,33 +33,35 @@ export async function startFeatureVis(
     ctx.toast(`Feature visualization of ${lid} ${job.state}: ${job.message ?? ''}`, 'error');
     return null;
   }
-  const panel = await showResult(ctx, view, job.result as FeatureVisResult);
+  const panel = await showResult(ctx, view, featureVisResult(job));
   ctx.toast(`Feature visualization of ${node?.name ?? lid} done — pick up an image and drop it on the input`, 'ok');
   return panel;
 }
 
-/** Poll a job until it ends, showing its progress on the card of layer `lid`. */
+/** Follow a job over its event stream until it ends, showing its progress on the card of layer `lid`. */
 export async function followJob(ctx: AppContext, view: NetworkView, lid: string, id: string): Promise<Job> {
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 400));
-    let job: Job;
-    try {
-      job = await ctx.api.job(id);
-    } catch (err) {
-      view.setJob(lid, { state: 'failed', progress: 1, message: String(err) });
-      throw err;
-    }
-    view.setJob(lid, { state: job.state, progress: job.progress, message: job.message });
-    if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') return job;
+  try {
+    return await followJobEvents(ctx.api, id, (job) =>
+      view.setJob(lid, { state: job.state, progress: job.progress, message: job.message }));
+  } catch (err) {
+    view.setJob(lid, { state: 'failed', progress: 1, message: String(err) });
+    throw err;
   }
+}
+
+/** The result of a finished feature visualization job (the job's result is typed as any kind's result). */
+function featureVisResult(job: Job): FeatureVisResult {
+  const result = job.result;
+  if (job.kind !== 'featurevis' || !result || !('atlas' in result) || typeof result.atlas !== 'string') {
+    throw new Error(`job ${job.id} (${job.kind}) did not return a feature visualization`);
+  }
+  return result as FeatureVisResult;
 }
 
 /** Load the result atlas and stand it beside the layer's panel (replacing an earlier result of that layer). */
 export async function showResult(ctx: AppContext, view: NetworkView, result: FeatureVisResult): Promise<FeatureVisPanel> {
   const layer = view.panels.get(result.layer);
-  const image = new Image();
-  image.src = apiUrl(ctx, result.atlas);
-  await image.decode();
+  const image = await ctx.api.imageElement(ctx.api.resolve(result.atlas), `load the feature visualization of ${result.layer}`);
   const byLayer = panels.get(view) ?? new Map<string, FeatureVisPanel>();
   panels.set(view, byLayer);
   const old = byLayer.get(result.layer);
@@ -103,10 +106,6 @@ function makeResultInteractive(ctx: AppContext, panel: FeatureVisPanel): void {
 /** The feature visualization panel of a layer, if one is shown. */
 export function featureVisPanel(view: NetworkView, lid: string): FeatureVisPanel | null {
   return panels.get(view)?.get(lid) ?? null;
-}
-
-function apiUrl(ctx: AppContext, url: string): string {
-  return url.startsWith('/api/') ? ctx.api.url(url.slice('/api/'.length)) : url;
 }
 
 /** Fly the camera in front of a layer's feature visualization panel so that all of it is in view. */

@@ -45,7 +45,8 @@ async function loadNetwork(ctx: AppContext, view: NetworkView, load: Load): Prom
   view.version = set.version;
   dropStaleAttribution(view);
   view.setClassification(classification.predictions);
-  view.station.setImage(ctx.api.inputImageUrl(nid, set.version)).catch((err) => ctx.reportError(err));
+  ctx.api.image(ctx.api.inputImageUrl(nid, set.version), `load the input image of ${view.info.name}`)
+    .then((image) => view.station.setImage(image), (err) => ctx.reportError(err));
   await applyLayers(ctx, view, set.layers, superseded);
   if (superseded()) return loads.get(nid)?.done;
   // the textures of the last chunk are uploaded by the next render: count it

@@ -13,8 +13,8 @@ export interface PointerEvent3D {
 export type PointerListener = (event: PointerEvent3D) => void;
 
 /**
- * One pointing device: the desktop mouse/crosshair now, an XR controller ray later (issue 5). The scene never
- * looks at mouse or controller events — only at pointers.
+ * One pointing device: the desktop mouse/crosshair or an XR controller ray (xr/xr-controller-pointer.ts). The
+ * scene never looks at mouse or controller events — only at pointers.
  */
 export interface Pointer {
   readonly id: string;

@@ -114,9 +114,8 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
     panel.invalidate();
     items.forEach(async (item, i) => {
       try {
-        const res = await fetch(api.datasetImageUrl(dataset.id, item.index));
-        if (!res.ok) throw new Error(`thumbnail ${item.index}: HTTP ${res.status}`);
-        const bitmap = await createImageBitmap(await res.blob());
+        const what = `load image ${item.index} of ${dataset.name}`;
+        const bitmap = await api.image(api.datasetImageUrl(dataset.id, item.index), what);
         if (mine !== request) return;
         images[i] = bitmap;
         panel.invalidate();

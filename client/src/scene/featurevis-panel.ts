@@ -1,17 +1,6 @@
 import { LinearMipmapLinearFilter, Mesh, PlaneGeometry, Texture } from 'three';
+import type { FeatureVisResult } from '../api/types';
 import { createCanvasMaterial } from './canvas-material';
-
-/** A finished feature visualization, as the job result reports it. */
-export interface FeatureVisResult {
-  network: string;
-  layer: string;
-  channels: number[];
-  /** [cols, rows] of the atlas; channel i (the i-th of `channels`) at row i // cols */
-  grid: [number, number];
-  /** URL of the RGB atlas PNG (all channels), and of each channel's image */
-  atlas: string;
-  images: string[];
-}
 
 export interface FeatureVisPanel {
   readonly object: Mesh<PlaneGeometry>;

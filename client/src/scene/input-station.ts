@@ -5,7 +5,7 @@ import { COLORS, FONT, fitText, roundRect } from './text';
 
 export interface InputStation {
   readonly object: Mesh;
-  setImage(url: string): Promise<void>;
+  setImage(image: ImageBitmap): void;
   setClassification(predictions: Prediction[]): void;
   setDropHint(state: 'none' | 'can-drop' | 'busy'): void;
   /** the class whose attribution is shown (its bar is outlined); null: none */
@@ -83,10 +83,8 @@ export function createInputStation(title: string): InputStation {
     get classificationText() {
       return predictions.map((p) => `${p.name} ${(p.probability * 100).toFixed(1)}%`).join('; ');
     },
-    async setImage(url) {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`input image: HTTP ${res.status}`);
-      image = await createImageBitmap(await res.blob());
+    setImage(bitmap) {
+      image = bitmap;
       panel.invalidate();
     },
     setClassification(p) {

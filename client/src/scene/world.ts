@@ -24,7 +24,7 @@ export function createWorld(container: HTMLElement): World {
   const ratio = Number(query.get('pr')) || (software ? 0.75 : Math.min(window.devicePixelRatio, 2));
   renderer.setPixelRatio(ratio);
   renderer.setSize(container.clientWidth, container.clientHeight);
-  renderer.xr.enabled = true; // the same loop drives WebXR sessions later (issue 5)
+  renderer.xr.enabled = true; // the same animation loop drives WebXR sessions (xr/vr-mode.ts)
   container.appendChild(renderer.domElement);
   const scene = new Scene();
   scene.background = new Color(0x0e1117);

@@ -6,9 +6,9 @@ import { XRControllerPointer } from '../input/xr-controller-pointer';
 import { createControllerTool } from './controller-tool';
 import type { ControllerTool } from './controller-tool';
 import { createMagnifierHologram } from './magnifier-hologram';
+import type { WorldTooltip } from './world-tooltip';
 import { createVrButton } from './vr-button';
 import { createVrLocomotion } from './vr-locomotion';
-import { createWorldTooltip } from './world-tooltip';
 
 /** Layer of things only the desktop view shows (the desktop's carried image: VR has the hologram instead). */
 export const DESKTOP_ONLY_LAYER = 5;
@@ -28,7 +28,7 @@ export interface VrMode {
 }
 
 /**
- * VR mode (issue 5): the "Enter VR" button, the rig (tracking origin on the floor at the desktop camera's spot),
+ * VR mode: the "Enter VR" button, the rig (tracking origin on the floor at the desktop camera's spot),
  * two controller pointers in the same interaction manager as the mouse, locomotion, the magnifying hologram of
  * the carried image and the world-space hover info. The scene itself is the desktop's, unchanged.
  */
@@ -40,8 +40,7 @@ export function createVrMode(ctx: AppContext, overlay: HTMLElement): VrMode {
   const pointers = [0, 1].map((i) => new XRControllerPointer(`xr-${i}`, xr, i, camera));
   const tools: ControllerTool[] = pointers.map(createControllerTool);
   const hologram = createMagnifierHologram(renderer);
-  const tooltip = createWorldTooltip(camera);
-  ctx.worldTooltip = tooltip;
+  const tooltip = ctx.worldTooltip;
   for (const p of pointers) locomotion.rig.add(p.targetRay, p.grip);
   scene.add(locomotion.rig, hologram.object, tooltip.object);
   camera.layers.enable(DESKTOP_ONLY_LAYER);
@@ -134,9 +133,7 @@ function showCarry(ctx: AppContext, carry: Carry, done: (image: CanvasImageSourc
   const fallback = () => done((ctx.carried.object.material as { uniforms?: { map: { value: { image: CanvasImageSource } } } })
     .uniforms?.map.value.image ?? null, false);
   if (source.source !== 'dataset') return fallback();
-  fetch(ctx.api.datasetImageUrl(source.dataset, source.index))
-    .then((res) => (res.ok ? res.blob() : Promise.reject(new Error(`image: HTTP ${res.status}`))))
-    .then((blob) => createImageBitmap(blob))
+  ctx.api.image(ctx.api.datasetImageUrl(source.dataset, source.index), `load image ${source.index} of ${source.dataset}`)
     .then((bitmap) => done(bitmap, Math.max(bitmap.width, bitmap.height) < 256))
     .catch(fallback);
 }
@@ -144,7 +141,7 @@ function showCarry(ctx: AppContext, carry: Carry, done: (image: CanvasImageSourc
 /** `window.__layerwalk.vr`: state and world positions for tests and benchmarks. */
 function createDebug(
   ctx: AppContext, locomotion: ReturnType<typeof createVrLocomotion>, pointers: XRControllerPointer[],
-  hologram: ReturnType<typeof createMagnifierHologram>, tooltip: ReturnType<typeof createWorldTooltip>,
+  hologram: ReturnType<typeof createMagnifierHologram>, tooltip: WorldTooltip,
   supported: () => Promise<boolean>,
 ) {
   const rig = locomotion.rig;
