@@ -318,7 +318,11 @@ def _add_precompute(sub) -> None:
     p.add_argument("--dataset", required=True,
                    help="dataset spec: photos, fashion-mnist[:train|test], imagefolder:PATH")
     p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors), loaded without unpickling")
-    p.add_argument("--what", default="topk,stats,crops", help="any of topk,stats,crops (default: all)")
+    p.add_argument("--what", default="topk,stats,crops,embeddings",
+                   help="any of topk,stats,crops,embeddings (default: all)")
+    p.add_argument("--embedding-layers", help="comma-separated layers whose pooled activations are embedded "
+                                              "(default: the last spatial layer)")
+    p.add_argument("--embedding", choices=["pca", "tsne"], default="pca", help="2-D projection of the embeddings")
     p.add_argument("--k", type=int, default=16, help="examples kept per channel, top and bottom (default 16)")
     p.add_argument("--layers", help="comma-separated layer ids (default: every displayed layer)")
     p.add_argument("--limit", type=int, help="only the first N images")
@@ -340,7 +344,9 @@ def _run_precompute(args) -> int:
     network = Network.from_spec(args.spec, weights=args.weights, dataset=dataset, device=args.device)
     params = PrecomputeParams(k=args.k, batch_size=args.batch_size, shard_size=args.shard_size, limit=args.limit,
                               layers=tuple(args.layers.split(",")) if args.layers else None,
-                              what=tuple(w.strip() for w in args.what.split(",") if w.strip()))
+                              what=tuple(w.strip() for w in args.what.split(",") if w.strip()),
+                              embedding_layers=tuple(args.embedding_layers.split(",")) if args.embedding_layers
+                              else None, embedding=args.embedding)
     result = precompute(network, dataset, args.out, params, backend=args.backend, address=args.address)
     dead = sum(int(d) for d in result.stats()["dead"].to_pylist()) if "stats" in params.what else 0
     print(f"{len(result.layers)} layers over {result.manifest['dataset']['images']} images → {result.dir} "

@@ -44,11 +44,12 @@ def test_topk_locations_point_at_the_maximum():
 def test_stats_merge_equals_one_pass():
     g = torch.Generator().manual_seed(1)
     maps = torch.randn(40, 6, 25, generator=g) * torch.tensor([0.01, 0.1, 1, 10, 100, 0.0]).view(1, 6, 1)
-    whole = stats.of_batch(maps, maps.amax(dim=2).numpy(), maps.amin(dim=2).numpy())
+    whole = stats.of_batch(maps, maps.sum(dim=2).numpy(), maps.amax(dim=2).numpy(), maps.amin(dim=2).numpy())
     part = None
     for a, b in ((0, 3), (3, 21), (21, 40)):
         piece = maps[a:b]
-        part = stats.merge(part, stats.of_batch(piece, piece.amax(dim=2).numpy(), piece.amin(dim=2).numpy()))
+        reduced = (piece.sum(dim=2).numpy(), piece.amax(dim=2).numpy(), piece.amin(dim=2).numpy())
+        part = stats.merge(part, stats.of_batch(piece, *reduced))
     np.testing.assert_array_equal(part.max_histogram, whole.max_histogram)
     np.testing.assert_array_equal(part.active, whole.active)
     np.testing.assert_array_equal(part.max, whole.max)

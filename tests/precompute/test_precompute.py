@@ -80,6 +80,22 @@ def test_demo_on_photos_equals_brute_force_for_any_shard_size(photos_demo, tmp_p
     from PIL import Image
     assert Image.open(atlas).size == (6 * 49 - 1, 6 * 49 - 1)  # 32 channels → a 6×6 grid of 48-px crops
     assert pre.manifest["crops"] == "receptive field of the most active unit"
+    # embeddings: the last spatial layer's pooled activations of every image, and their PCA
+    assert pre.manifest["params"]["embedding_layers"] == ["_blocks.5._project_conv.conv2d"]
+    pooled = []
+    for batch in batches(0, len(ds), 4):
+        with torch.inference_mode():
+            out = net.captured.run(torch.cat([net.preprocess(ds.image(i)) for i in batch]))
+        pooled.append(as_channel_maps(out["_blocks.5._project_conv.conv2d"]).mean(dim=2))
+    pooled = torch.cat(pooled).numpy()
+    np.testing.assert_allclose(pre.features("_blocks.5._project_conv.conv2d"), pooled, rtol=1e-5, atol=1e-6)
+    from sklearn.decomposition import PCA
+
+    emb = pre.embeddings("_blocks.5._project_conv.conv2d").to_pydict()
+    assert emb["image"] == list(range(13)) and emb["label"] == [ds.label(i) for i in range(13)]
+    expected_xy = PCA(n_components=2, svd_solver="full").fit_transform(pooled.astype(np.float64))
+    got_xy = np.stack([emb["x"], emb["y"]], axis=1)
+    np.testing.assert_allclose(np.abs(got_xy), np.abs(expected_xy), rtol=1e-3, atol=1e-3)  # PCA signs are free
     # channel 7's tile is its top image cropped to the receptive field of the unit where the max was
     from layerwalk.analysis import receptive_fields
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 from layerwalk.errors import LayerwalkError
 
-WHAT = ("topk", "stats", "crops")
+WHAT = ("topk", "stats", "crops", "embeddings")
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,10 @@ class PrecomputeParams:
             and of distribution.
         layers: node ids (default: every displayed node but the input).
         limit: only the first ``limit`` images of the dataset.
-        what: any of ``topk``, ``stats``, ``crops`` (one atlas per layer of each channel's top example).
+        what: any of ``topk``, ``stats``, ``crops`` (one atlas per layer of each channel's top example),
+            ``embeddings`` (every image's spatially pooled activations of ``embedding_layers``, projected to 2-D).
+        embedding_layers: layers whose pooled activations are kept (default: the last layer with a spatial map).
+        embedding: ``pca`` (scikit-learn) or ``tsne`` (openTSNE, perplexity 50 as in ConvViz).
         tile: pixel size of a crop in the atlases.
         threads: CPU threads per forward pass (default: torch's current setting). Every backend runs shards
             with the same number, because the float results of a CPU conv depend on it and the backends must
@@ -33,10 +36,14 @@ class PrecomputeParams:
     what: tuple[str, ...] = WHAT
     tile: int = 48
     threads: int | None = None
+    embedding_layers: tuple[str, ...] | None = None
+    embedding: str = "pca"
 
     def __post_init__(self):
         if self.k < 1 or self.batch_size < 1 or self.shard_size < 1 or self.tile < 8:
             raise LayerwalkError("k, batch_size and shard_size must be ≥ 1 and tile ≥ 8")
+        if self.embedding not in ("pca", "tsne"):
+            raise LayerwalkError(f"unknown embedding {self.embedding!r}; choose pca or tsne")
         unknown = set(self.what) - set(WHAT)
         if unknown:
             raise LayerwalkError(f"unknown --what {sorted(unknown)}; choose from {', '.join(WHAT)}")
@@ -45,4 +52,4 @@ class PrecomputeParams:
 
     def to_dict(self) -> dict:
         """What determines the shards' content (``what``, ``tile`` and ``threads`` only shape the output)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("what", "tile", "threads")}
+        return {k: v for k, v in asdict(self).items() if k not in ("what", "tile", "threads", "embedding")}

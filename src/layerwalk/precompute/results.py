@@ -81,7 +81,45 @@ def write_results(store: RunStore, result: ShardResult, manifest: dict, network,
                      save({**hists, "__edges__": histogram_edges()}))
     if "crops" in what:
         _write_atlases(store, result, manifest, network, dataset, tile)
+    if "embeddings" in what:
+        _write_embeddings(store, result, manifest, dataset)
     atomic_write(store.dir / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+
+def _project(features: np.ndarray, method: str) -> np.ndarray:
+    """(N, C) → (N, 2), deterministic: PCA (full SVD), or openTSNE with a fixed seed, PCA-initialised."""
+    from sklearn.decomposition import PCA
+
+    if len(features) < 3:
+        return np.zeros((len(features), 2), np.float32)
+    pcs = PCA(n_components=2, svd_solver="full").fit_transform(features.astype(np.float64))
+    if method == "pca":
+        return pcs.astype(np.float32)
+    from openTSNE import TSNE
+
+    perplexity = min(50.0, (len(features) - 1) / 3)  # ConvViz's 50, unless there are too few points
+    init = pcs / pcs[:, 0].std() * 1e-4
+    return np.asarray(TSNE(perplexity=perplexity, initialization=init, random_state=0, n_jobs=1)
+                      .fit(features.astype(np.float64)), np.float32)
+
+
+def _write_embeddings(store: RunStore, result: ShardResult, manifest: dict, dataset) -> None:
+    """Per embedding layer: every image's pooled activations (safetensors) and their 2-D projection (Parquet)."""
+    method = manifest["params"]["embedding"]
+    layers = list(manifest["params"]["embedding_layers"])
+    n = manifest["dataset"]["images"]
+    labels = np.array([-1 if (lab := dataset.label(i)) is None else lab for i in range(n)], np.int32)
+    cols: dict[str, list] = {k: [] for k in ("layer", "image", "label", "x", "y")}
+    for layer in layers:
+        xy = _project(result[layer].features, method)
+        cols["layer"].append(np.full(n, layer, dtype=object))
+        cols["image"].append(np.arange(n, dtype=np.int64))
+        cols["label"].append(labels)
+        cols["x"].append(xy[:, 0])
+        cols["y"].append(xy[:, 1])
+    table = pa.table({name: np.concatenate(parts) for name, parts in cols.items()})
+    atomic_write(store.dir / "embeddings.parquet", _parquet_bytes(table))
+    atomic_write(store.dir / "embeddings.safetensors", save({layer: result[layer].features for layer in layers}))
 
 
 def _unit_boxes(network, manifest: dict):
@@ -159,6 +197,20 @@ class Precomputed:
         self._check(layer)
         data = load_file(str(self.dir / "histograms.safetensors"))
         return data[layer], data["__edges__"]
+
+    def embeddings(self, layer: str | None = None) -> pa.Table:
+        """Every image's 2-D position (PCA or t-SNE of its pooled activations): layer, image, label, x, y."""
+        path = self.dir / "embeddings.parquet"
+        if not path.exists():
+            raise LayerwalkError("this run did not compute embeddings; rerun with --what including embeddings")
+        return pq.read_table(path, filters=[("layer", "=", layer)] if layer else None)
+
+    def features(self, layer: str) -> np.ndarray:
+        """(images, channels) pooled activations of an embedding layer, in dataset order."""
+        data = load_file(str(self.dir / "embeddings.safetensors"))
+        if layer not in data:
+            raise LayerwalkError(f"no embedding for {layer!r}; embedding layers: {', '.join(data)}")
+        return data[layer]
 
     def atlas_path(self, layer: str) -> Path:
         self._check(layer)

@@ -30,6 +30,17 @@ def _check_layers(network, layers) -> list[str]:
     return list(layers)
 
 
+def _check_embedding_layers(network, layers, chosen) -> tuple[str, ...]:
+    if chosen is None:  # the last spatial map: the features a classifier head pools
+        spatial = [layer for layer in layers if len(network.graph.node(layer).shape) == 3]
+        return tuple(spatial[-1:] or layers[-1:])
+    missing = [layer for layer in chosen if layer not in layers]
+    if missing:
+        raise LayerwalkError(f"embedding layer(s) {', '.join(map(repr, missing))} are not among the precomputed "
+                             "layers; add them to --layers")
+    return tuple(chosen)
+
+
 def shard_ranges(n: int, shard_size: int) -> list[tuple[int, int]]:
     return [(s, min(s + shard_size, n)) for s in range(0, n, shard_size)]
 
@@ -57,6 +68,8 @@ def precompute(network, dataset, out: str | Path, params: PrecomputeParams | Non
     if params.threads is None:
         params = dataclasses.replace(params, threads=torch.get_num_threads())
     layers = _check_layers(network, params.layers or default_layers(network))
+    embedding_layers = _check_embedding_layers(network, layers, params.embedding_layers)
+    params = dataclasses.replace(params, embedding_layers=embedding_layers)
     n = min(len(dataset), params.limit or len(dataset))
     if n == 0:
         raise LayerwalkError(f"dataset {dataset.name!r} has no images to precompute")
@@ -85,7 +98,7 @@ def precompute(network, dataset, out: str | Path, params: PrecomputeParams | Non
         "key": key, "format": 1, "network": network.name, "spec": network.spec,
         "weights": weights_fingerprint(network.model), "input_size": list(network.input_size),
         "dataset": {"name": dataset.name, "spec": getattr(dataset, "spec", None), "images": n},
-        "params": {**params.to_dict(), "layers": layers, "what": list(params.what)},
+        "params": {**params.to_dict(), "layers": layers, "what": list(params.what), "embedding": params.embedding},
         "layers": [{"id": layer, "shape": list(network.graph.node(layer).shape)} for layer in layers],
         "class_names": list(network.class_names),
     }

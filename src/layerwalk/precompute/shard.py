@@ -29,6 +29,7 @@ class LayerPartial:
     top: topk_mod.TopK
     bottom: topk_mod.TopK
     stats: stats_mod.ChannelStats
+    features: np.ndarray | None = None  # (images, C) spatial means, in image order (embedding layers only)
 
 
 ShardResult = dict[str, LayerPartial]
@@ -69,26 +70,29 @@ def torch_threads(n: int | None):
 
 def _fill(result, network, dataset, start, stop, params, record, progress) -> None:
     layers = list(result)
+    embed = set(params.embedding_layers or ())
     for batch in batches(start, stop, params.batch_size):
         x = torch.cat([network.preprocess(dataset.image(i)) for i in batch]).to(network.device)
         with torch.inference_mode():
             outputs = network.captured.run(x, record=record)
         index = np.arange(batch.start, batch.stop, dtype=np.int64)
         for layer in layers:
-            result[layer] = _merge_partial(result[layer], _partial_of_batch(outputs[layer], index, params.k),
-                                           params.k)
+            partial = _partial_of_batch(outputs[layer], index, params.k, layer in embed)
+            result[layer] = _merge_partial(result[layer], partial, params.k)
         if progress:
             progress(len(batch))
 
 
-def _partial_of_batch(activation: torch.Tensor, index: np.ndarray, k: int) -> LayerPartial:
+def _partial_of_batch(activation: torch.Tensor, index: np.ndarray, k: int, embed: bool) -> LayerPartial:
     maps = as_channel_maps(activation)
     spatial_max, max_at = (t.numpy() for t in maps.max(dim=2))
     spatial_min, min_at = (t.numpy() for t in maps.min(dim=2))
+    sums = maps.sum(dim=2).numpy()
     return LayerPartial(
         top=_topk_from(spatial_max, max_at, index, k, largest=True),
         bottom=_topk_from(spatial_min, min_at, index, k, largest=False),
-        stats=stats_mod.of_batch(maps, spatial_max, spatial_min),
+        stats=stats_mod.of_batch(maps, sums, spatial_max, spatial_min),
+        features=(sums / maps.shape[2]).astype(np.float32) if embed else None,
     )
 
 
@@ -100,8 +104,9 @@ def _topk_from(values: np.ndarray, at: np.ndarray, index: np.ndarray, k: int, la
 def _merge_partial(a: LayerPartial | None, b: LayerPartial, k: int) -> LayerPartial:
     if a is None:
         return b
+    features = None if a.features is None else np.concatenate([a.features, b.features])
     return LayerPartial(topk_mod.merge(a.top, b.top, k), topk_mod.merge(a.bottom, b.bottom, k),
-                        stats_mod.merge(a.stats, b.stats))
+                        stats_mod.merge(a.stats, b.stats), features)
 
 
 def merge_shards(a: ShardResult | None, b: ShardResult, k: int) -> ShardResult:
@@ -122,6 +127,8 @@ def to_bytes(result: ShardResult) -> bytes:
             arrays[f"{layer}|{name}|locations"] = t.locations
         for name, value in part.stats.arrays().items():
             arrays[f"{layer}|stats|{name}"] = np.ascontiguousarray(value)
+        if part.features is not None:
+            arrays[f"{layer}|features"] = part.features
         sizes[layer] = [part.stats.images, part.stats.positions]
     # One metadata entry: safetensors orders several in a hash map, which would make equal shards differ in bytes.
     layout = json.dumps({"layers": list(result), "sizes": sizes})
@@ -144,7 +151,8 @@ def from_bytes(data: bytes) -> ShardResult:
                        ("sum", "sum_sq", "active", "max", "min", "max_histogram")}
         images, positions = sizes[layer]
         out[layer] = LayerPartial(tk(layer, "top", True), tk(layer, "bottom", False),
-                                  stats_mod.ChannelStats(images, positions, **stat_arrays))
+                                  stats_mod.ChannelStats(images, positions, **stat_arrays),
+                                  arrays.get(f"{layer}|features"))
     return out
 
 

@@ -66,17 +66,18 @@ class ChannelStats:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("images", "positions")}
 
 
-def of_batch(maps: torch.Tensor, spatial_max: np.ndarray, spatial_min: np.ndarray) -> ChannelStats:
-    """Statistics of one batch. ``maps``: (B, C, P) float32; ``spatial_max``/``spatial_min``: (B, C) its max/min
-    over P (already computed for the top-k). Four passes over the maps; the rest works on (B, C) in numpy — on a
-    busy CPU every extra torch op on a large tensor costs an OpenMP barrier as well as its memory traffic."""
+def of_batch(maps: torch.Tensor, sums: np.ndarray, spatial_max: np.ndarray, spatial_min: np.ndarray) -> ChannelStats:
+    """Statistics of one batch. ``maps``: (B, C, P) float32; ``sums``, ``spatial_max``, ``spatial_min``: (B, C) its
+    sum/max/min over P (computed once for the top-k and embeddings too). Two more passes over the maps; the rest
+    works on (B, C) in numpy — on a busy CPU every torch op on a large tensor costs an OpenMP barrier as well as
+    its memory traffic."""
     b, c, p = maps.shape
     bins = histogram_bins(spatial_max) + np.arange(c)[None, :] * HIST_BINS
     return ChannelStats(
         images=b, positions=p,
         # float32 within an image's map (≤ 10^5 values), float64 across images: a float64 reduction over the
         # whole batch costs more than the forward pass on a CPU.
-        sum=maps.sum(dim=2).numpy().astype(np.float64).sum(axis=0),
+        sum=sums.astype(np.float64).sum(axis=0),
         sum_sq=np.square(torch.linalg.vector_norm(maps, dim=2).numpy().astype(np.float64)).sum(axis=0),
         active=torch.sum(maps > 0, dim=2, dtype=torch.int64).numpy().sum(axis=0),
         max=spatial_max.max(axis=0).astype(np.float32),
