@@ -16,12 +16,13 @@ from layerwalk.engine import Network, Snapshot, export_layer
 
 __all__ = ["capture", "capture_model", "CapturedModel", "LayerGraph", "GraphNode", "Tracker", "Marker", "Network",
            "Snapshot", "export_layer", "load_model", "load_dataset", "featurevis", "serve", "show", "stop", "data",
-           "errors", "load_precomputed", "analysis"]
+           "errors", "load_precomputed", "analysis", "attribute", "attribution"]
 
 _LAZY = {"featurevis": ("layerwalk.featurevis", None), "serve": ("layerwalk.server", "serve"),
          "show": ("layerwalk.server", "show"), "stop": ("layerwalk.server", "stop"),
          "load_precomputed": ("layerwalk.precompute", "load_precomputed"),
-         "analysis": ("layerwalk.analysis", None)}
+         "analysis": ("layerwalk.analysis", None), "attribute": ("layerwalk.attribution", "attribute"),
+         "attribution": ("layerwalk.attribution", None)}
 
 
 def __getattr__(name: str):
