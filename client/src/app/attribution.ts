@@ -86,7 +86,7 @@ function summary(r: AttributionResult, label: string): NonNullable<InfoCardState
     : { passes: null, text: 'sanity: not checked' };
   return {
     title: `${label} · ${r.targets.length} classes · ${r.layers.length} layers`,
-    detail: `${r.cost.passes} passes · ${r.cost.seconds.toFixed(2)} s${r.cached ? ' · cached' : ''}`,
+    detail: `${r.cost.passes} pass${r.cost.passes === 1 ? '' : 'es'} · ${r.cost.seconds.toFixed(2)} s${r.cached ? ' · cached' : ''}`,
     sanity,
   };
 }

@@ -69,6 +69,7 @@ void main() {
   if (mode > 0.5 && hasAttr > 0.5) {
     float a = texture2D(attrMap, st).r * 255.0;
     float t = clamp((a - attrZeroLevel) / max(max(attrZeroLevel, 255.0 - attrZeroLevel), 1.0), -1.0, 1.0);
+    t = sign(t) * sqrt(abs(t)); // square-root scale: weak evidence stays visible beside the layer's strongest
     vec3 rwb = diverging(t);
     // blend: the activation's strength (either sign) as brightness, tinted by what it does for the class
     float strength = q < zeroLevel ? (zeroLevel - q) / max(zeroLevel, 1.0) : (q - zeroLevel) / max(255.0 - zeroLevel, 1.0);
