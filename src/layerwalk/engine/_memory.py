@@ -29,8 +29,8 @@ def keep_freed_memory() -> bool:
         return _done
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        ok = (libc.mallopt(_M_MMAP_THRESHOLD, 512 << 20) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20) == 1
-              and libc.mallopt(_M_ARENA_MAX, 2) == 1)
+        ok = bool(libc.mallopt(_M_MMAP_THRESHOLD, 512 << 20) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20) == 1
+                  and libc.mallopt(_M_ARENA_MAX, 2) == 1)
     except (OSError, AttributeError):  # not glibc
         ok = False
     _done = ok
