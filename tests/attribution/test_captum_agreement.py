@@ -95,9 +95,10 @@ def _pytorch_grad_cam(cls, model, layer, x, target) -> np.ndarray:
 
 @pytest.mark.parametrize("method", list(GRAD_CAMS))
 def test_cam_family_matches_pytorch_grad_cam(resnet18_net, x64, method):
-    ours = attribute(resnet18_net, method, TARGETS[:2], layers=list(RESNET_LAYERS), inputs=x64)
+    layers = {lid: RESNET_LAYERS[lid] for lid in ("layer1.0.add", "layer4.1.add")}  # in-place block, last block
+    ours = attribute(resnet18_net, method, TARGETS[:2], layers=list(layers), inputs=x64)
     model = _no_inplace(resnet18_net.model)
-    for lid, module in RESNET_LAYERS.items():
+    for lid, module in layers.items():
         for i, t in enumerate(TARGETS[:2]):
             theirs = torch.from_numpy(_pytorch_grad_cam(GRAD_CAMS[method], model, module(model), x64, t))
             assert_close_rel(ours.maps[lid][i:i + 1], theirs)
