@@ -37,7 +37,7 @@ class Op:
     omitted: str | None = None           # why this op cannot be shown (set by _layout.assign)
 
 
-def layer_weight(kind: str, value) -> nn.Parameter | None:
+def layer_weight(kind: str, value: object) -> nn.Parameter | None:
     """The weight of a conv/linear op, if it is a model parameter (not computed, e.g. by weight norm)."""
     return value if kind in ("conv", "linear") and isinstance(value, nn.Parameter) else None
 
@@ -49,14 +49,14 @@ class OpGraph:
     output_id: str                      # op that produced the model output
     by_id: dict[str, Op] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.by_id = {op.id: op for op in self.ops}
 
 
 class IdAllocator:
     """Deterministic ids from names: the first call keeps the name, repeats get ``:1``, ``:2`` …"""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._seen: dict[str, int] = {}
 
     def __call__(self, name: str) -> str:

@@ -7,9 +7,16 @@ change while a feature-visualization job runs) never see each other's recordings
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, TypeVar
 
 import torch
+
+if TYPE_CHECKING:
+    from layerwalk.capture._layout import Display
+
+T = TypeVar("T")
 
 
 class StopForward(Exception):
@@ -18,14 +25,14 @@ class StopForward(Exception):
 
 class Sink:
     def __init__(self, wanted: set[str] | None, stop_after: str | None, clone_ids: frozenset[str],
-                 displays: dict | None = None):
+                 displays: dict[str, Display] | None = None):
         self.wanted = wanted
         self.displays = displays or {}
         self.stop_after = stop_after
         self.clone_ids = clone_ids
         self.outputs: dict[str, torch.Tensor] = {}
 
-    def put(self, node_id: str, value) -> None:
+    def put(self, node_id: str, value: object) -> None:
         if self.wanted is None or node_id in self.wanted:
             if isinstance(value, (tuple, list)):  # an op returning several tensors is shown by its first
                 value = next((v for v in value if isinstance(v, torch.Tensor)), None)
@@ -41,7 +48,7 @@ class Sink:
 _ACTIVE: ContextVar[Sink | None] = ContextVar("layerwalk_sink", default=None)
 
 
-def record(value, node_id: str):
+def record(value: T, node_id: str) -> T:
     """Called from instrumented graphs; a no-op outside a recording pass."""
     sink = _ACTIVE.get()
     if sink is not None:
@@ -50,7 +57,7 @@ def record(value, node_id: str):
 
 
 @contextlib.contextmanager
-def recording(sink: Sink):
+def recording(sink: Sink) -> Iterator[Sink]:
     token = _ACTIVE.set(sink)
     try:
         yield sink

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 
 
 class _ReadWriteLock:
-    def __init__(self):
+    def __init__(self) -> None:
         self._cond = threading.Condition()
         self._readers = 0
         self._writer = False
         self._waiting_writers = 0
 
     @contextlib.contextmanager
-    def read(self):
+    def read(self) -> Iterator[None]:
         with self._cond:
             while self._writer or self._waiting_writers:
                 self._cond.wait()
@@ -30,7 +31,7 @@ class _ReadWriteLock:
                 self._cond.notify_all()
 
     @contextlib.contextmanager
-    def write(self):
+    def write(self) -> Iterator[None]:
         with self._cond:
             self._waiting_writers += 1
             while self._writer or self._readers:

@@ -5,7 +5,9 @@ No tensors, no modules, no renderer in here: a ``LayerGraph`` can be turned into
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from layerwalk.errors import NotFoundError
 
@@ -43,7 +45,7 @@ class GraphNode:
     def has_activation(self) -> bool:
         return self.kind != "marker"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["shape"] = list(self.shape)
         d["precursors"] = list(self.precursors)
@@ -65,15 +67,15 @@ class LayerGraph:
     detail: str = "layers"
     method: str = "fx"
     notes: tuple[str, ...] = ()  # what the graph leaves out and why (ops no panel can show correctly)
-    _index: dict = field(default=None, repr=False, compare=False)
+    _index: dict[str, GraphNode] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {n.id: n for n in self.nodes})
 
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[GraphNode]:
         return iter(self.nodes)
 
     def __contains__(self, node_id: str) -> bool:
@@ -95,7 +97,7 @@ class LayerGraph:
     def total_params(self) -> int:
         return sum(n.params for n in self.nodes)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "nodes": [n.to_dict() for n in self.nodes],
             "total_params": self.total_params,
@@ -105,7 +107,7 @@ class LayerGraph:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> LayerGraph:
+    def from_dict(cls, data: dict[str, Any]) -> LayerGraph:
         nodes = tuple(
             GraphNode(**{**n, "shape": tuple(n["shape"]), "precursors": tuple(n["precursors"]),
                          "folded": tuple(n.get("folded", ()))})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import nn
 
 from layerwalk.capture.trackers import Marker, Tracker
@@ -82,11 +84,11 @@ def is_leaf(module: nn.Module) -> bool:
             and any(True for _ in module.parameters(recurse=False)))
 
 
-def function_name(target) -> str:
+def function_name(target: object) -> str:
     """``operator.add`` → ``add``, ``torch.cat`` → ``cat``, ``"flatten"`` (a method name) → ``flatten``."""
     if isinstance(target, str):
         return target
-    name = getattr(target, "__name__", None) or type(target).__name__
+    name: str = getattr(target, "__name__", None) or type(target).__name__
     return name
 
 
@@ -94,7 +96,7 @@ def function_kind(name: str) -> str:
     return _FUNCTION_KINDS.get(name, "op")
 
 
-def _pair(v) -> str:
+def _pair(v: int | tuple[int, ...] | list[int]) -> str:
     v = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
     return "×".join(str(int(x)) for x in v)
 
@@ -102,10 +104,11 @@ def _pair(v) -> str:
 def module_label(module: nn.Module, kind: str) -> str:
     """Short text for the edge into this module's node, e.g. ``conv 3×3/64 s2``."""
     if kind == "conv":
-        stride = module.stride[0] if isinstance(module.stride, tuple) else module.stride
-        groups = f" g{module.groups}" if module.groups > 1 else ""
+        conv: Any = module  # any conv-like module: torch's _ConvNd or a subclass with the same fields
+        stride = conv.stride[0] if isinstance(conv.stride, tuple) else conv.stride
+        groups = f" g{conv.groups}" if conv.groups > 1 else ""
         strided = f" s{stride}" if stride != 1 else ""
-        return f"conv {_pair(module.kernel_size)}/{module.out_channels}" + strided + groups
+        return f"conv {_pair(conv.kernel_size)}/{conv.out_channels}" + strided + groups
     if kind == "pool":
         base = type(module).__name__.replace("2d", "").replace("1d", "").replace("3d", "").lower()
         ks = getattr(module, "kernel_size", None)
@@ -124,7 +127,7 @@ def module_label(module: nn.Module, kind: str) -> str:
     if kind == "attention":
         return f"attention ×{module.num_heads}"
     if kind in ("tracker",):
-        return module.name
+        return str(module.name)
     return type(module).__name__.lower()
 
 

@@ -42,7 +42,8 @@ class Tracker(nn.Identity):
 
     @property
     def tracked_module(self) -> nn.Module | None:
-        return self._tracked_module
+        module: nn.Module | None = self.__dict__["_tracked_module"]
+        return module
 
     def extra_repr(self) -> str:
         return repr(self.name)
