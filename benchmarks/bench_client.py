@@ -4,10 +4,13 @@
     .venv/bin/python benchmarks/bench_client.py [--model torchvision:resnet50] [--frames 60] [--rounds 3]
         [--drops 7] [--write BENCHMARKS.md]
     .venv/bin/python benchmarks/bench_client.py --drops-only [--models demo,torchvision:resnet50] [--drops 7]
+        [--baseline-dist DIR]
 
 ``--drops-only`` measures the user-visible figure for each model: time from the POST of the new input (seen in the
 page, by wrapping ``fetch``) to the animation frame after the last layer panel was drawn, and the requests the page
-sent for each drop (activations, classification, input image) — one fetch per input is the goal.
+sent for each drop (activations, classification, input image) — one fetch per input is the goal. With
+``--baseline-dist DIR`` (an older client built with ``npx vite build --outDir DIR``) a second server of the same
+model serves that build and the two clients drop in turn, so both see the same machine load.
 
 Starts the real ``layerwalk serve --model … --dataset photos --port 0``, opens the client twice in the same
 browser — the network (``?continuous=1``) and the same renderer with no network (``?continuous=1&empty=1``) —
@@ -46,10 +49,12 @@ OVERVIEW_JS = """() => { const L = window.__layerwalk, c = L.camera, b = L.ctx.v
   L.ctx.locomotion.syncFromCamera(); }"""
 
 
-def start_server(model: str) -> tuple[subprocess.Popen, str]:
+def start_server(model: str, client_dist: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """`layerwalk serve` for `model` on a free port (serving another build of the client if `client_dist` is set)."""
     exe = Path(sys.executable).with_name("layerwalk")
     network = [] if model == "demo" else ["--model", model, "--dataset", "photos"]  # no flags: the embedded demo
-    proc = subprocess.Popen([str(exe), "serve", *network, "--port", "0"],
+    env = {**os.environ, **({"LAYERWALK_CLIENT_DIST": str(client_dist)} if client_dist else {})}
+    proc = subprocess.Popen([str(exe), "serve", *network, "--port", "0"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         if line.strip().startswith("http://"):
@@ -121,51 +126,61 @@ COUNTED = {"activations": re.compile(r"/activations$"), "classification": re.com
            "input image": re.compile(r"/input\.png\?")}
 
 
-def post_to_drawn(page, drops: int) -> tuple[list[float], list[dict]]:
-    """Drop dataset images one after another; per drop: ms from the input POST to the last panel drawn, and how
-    many requests of each kind the page sent for it (counted until the page has been quiet for a second)."""
+def open_timed_page(browser, url: str):
+    """The client with TIMING_JS installed, loaded, and the list the URLs it requests are appended to."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.add_init_script(TIMING_JS)
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url))
-    times, counts = [], []
-    for i in range(drops):
-        n_posts, n_updated = page.evaluate("[window.__bench.posts.length, window.__bench.updated.length]")
-        sent.clear()
-        click(page, page.evaluate(f"window.__layerwalk.datasetItemScreen({1 + i % 6})"))
-        click(page, page.evaluate("window.__layerwalk.stationScreen('n0')"))
-        page.wait_for_function(f"window.__bench.updated.length > {n_updated} && "
-                               f"window.__bench.posts.length > {n_posts}",
-                               timeout=120_000)
-        page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=120_000)
-        page.wait_for_timeout(1000)
-        post, drawn = page.evaluate(f"[window.__bench.posts[{n_posts}], window.__bench.updated.at(-1)]")
-        times.append(drawn - post)
-        counts.append({k: sum(1 for u in sent if rx.search(u)) for k, rx in COUNTED.items()})
-    return times, counts
+    page.goto(url)
+    page.wait_for_function("window.__layerwalk && window.__layerwalk.flags.activationsReady", timeout=300_000)
+    page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=120_000)
+    return page, sent
+
+
+def one_drop(page, sent: list[str], item: int) -> tuple[float, dict]:
+    """Drop dataset image `item`: ms from the input POST to the last panel drawn, and how many requests of each
+    kind the page sent for it (counted after the page has been quiet for a second)."""
+    n_posts, n_updated = page.evaluate("[window.__bench.posts.length, window.__bench.updated.length]")
+    sent.clear()
+    click(page, page.evaluate(f"window.__layerwalk.datasetItemScreen({item})"))
+    click(page, page.evaluate("window.__layerwalk.stationScreen('n0')"))
+    page.wait_for_function(f"window.__bench.updated.length > {n_updated} && window.__bench.posts.length > {n_posts}",
+                           timeout=120_000)
+    page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=120_000)
+    page.wait_for_timeout(1000)
+    post, drawn = page.evaluate(f"[window.__bench.posts[{n_posts}], window.__bench.updated.at(-1)]")
+    return drawn - post, {k: sum(1 for u in sent if rx.search(u)) for k, rx in COUNTED.items()}
 
 
 def run_drops(args) -> list[dict]:
+    """Per model: drops on this client (and, with --baseline-dist, on that build of the client, served by a second
+    server of the same model): the two alternate drop by drop so that both see the same machine load."""
     from playwright.sync_api import sync_playwright
 
+    clients = {"this client": None, **({"baseline": args.baseline_dist} if args.baseline_dist else {})}
     results = []
     for model in args.models.split(","):
-        proc, url = start_server(model)
+        servers = {name: start_server(model, dist) for name, dist in clients.items()}
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.add_init_script(TIMING_JS)
-                page.goto(url)
-                page.wait_for_function("window.__layerwalk && window.__layerwalk.flags.activationsReady",
-                                       timeout=300_000)
-                page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=120_000)
-                times, counts = post_to_drawn(page, args.drops)
-                layers = page.evaluate("window.__layerwalk.stats().layers")
+                pages = {name: open_timed_page(browser, url) for name, (_, url) in servers.items()}
+                runs = {name: ([], []) for name in clients}
+                for i in range(args.drops):
+                    for name, (page, sent) in pages.items():
+                        ms, counts = one_drop(page, sent, 1 + i % 6)
+                        runs[name][0].append(ms)
+                        runs[name][1].append(counts)
+                layers = next(iter(pages.values()))[0].evaluate("window.__layerwalk.stats().layers")
                 browser.close()
         finally:
-            proc.terminate()
-            proc.wait(30)
-        results.append({"model": model, "layers": layers, "post_to_drawn_ms": times,
-                        "median_ms": statistics.median(times), "requests_per_drop": counts})
+            for proc, _ in servers.values():
+                proc.terminate()
+                proc.wait(30)
+        for name, (times, counts) in runs.items():
+            results.append({"model": model, "client": name, "layers": layers, "post_to_drawn_ms": times,
+                            "median_ms": statistics.median(times), "requests_per_drop": counts})
     return results
 
 
@@ -173,13 +188,14 @@ def drops_markdown(results: list[dict], command: str) -> str:
     load = os.getloadavg()[0]
     lines = [f"`{command}` — headless Debian Chromium (software GL), load average {load:.1f} at the end of the run "
              "(shared 2-core machine, other engineers' jobs running: absolute times are noisy).", "",
-             "| model | layers | POST input → last panel drawn (median) | drops (s) | requests per drop |",
-             "|---|---|---|---|---|"]
+             "| client | model | layers | POST input → last panel drawn (median) | drops (s) | requests per drop |",
+             "|---|---|---|---|---|---|"]
     for r in results:
         per = r["requests_per_drop"]
         kinds = ", ".join(f"{k} {'/'.join(sorted({str(c[k]) for c in per}))}" for k in COUNTED)
         drops = ", ".join(f"{t / 1000:.2f}" for t in r["post_to_drawn_ms"])
-        lines.append(f"| {r['model']} | {r['layers']} | **{r['median_ms'] / 1000:.2f} s** | {drops} | {kinds} |")
+        lines.append(f"| {r['client']} | {r['model']} | {r['layers']} | **{r['median_ms'] / 1000:.2f} s** | {drops} "
+                     f"| {kinds} |")
     return "\n".join(lines)
 
 
@@ -268,6 +284,8 @@ def main() -> None:
     ap.add_argument("--write", type=Path)
     ap.add_argument("--drops-only", action="store_true", help="only time POST input → last panel drawn")
     ap.add_argument("--models", default="demo,torchvision:resnet50", help="with --drops-only: comma-separated")
+    ap.add_argument("--baseline-dist", type=Path,
+                    help="with --drops-only: another build of the client (vite build --outDir DIR) to alternate with")
     args = ap.parse_args()
     if args.drops_only:
         results = run_drops(args)
