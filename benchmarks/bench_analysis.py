@@ -103,7 +103,7 @@ def bench_tsne(repeats: int) -> list[str]:
             f"| openTSNE (layerwalk's default) | {o:.1f} s | **{t / o:.1f}×** faster |"]
 
 
-def bench_views() -> list[str]:
+def bench_views() -> None:
     net = Network.from_spec("demo", dataset="fashion-mnist:test")
     steps = [("rf", lambda: analysis.receptive_fields(net)),
              ("stats (20 inputs, every layer)", lambda: analysis.channel_stats(net, n=20)),
@@ -112,7 +112,8 @@ def bench_views() -> list[str]:
              ("t-SNE (500 inputs, last conv, sorted maps)",
               lambda: analysis.input_embedding(net, "_conv_head.conv2d", n=500)),
              ("focus (top 5 filters, one layer)", lambda: analysis.focus(net, "_blocks.10._project_conv.conv2d"))]
-    return [f"| demo: {name} | {_seconds(fn):.1f} s |" for name, fn in steps]
+    for name, fn in steps:
+        print(f"| demo: {name} | {_seconds(fn):.1f} s |", flush=True)
 
 
 def main():
@@ -129,8 +130,8 @@ def main():
             print("| measurement | time | ratio |\n|---|---|---|", flush=True)
             print("\n".join(fn(args.tsne_repeats if name == "tsne" else args.repeats)) + "\n", flush=True)
     if "views" in only:
-        print("| view | time |\n|---|---|")
-        print("\n".join(bench_views()))
+        print("| view | time |\n|---|---|", flush=True)
+        bench_views()
 
 
 if __name__ == "__main__":
