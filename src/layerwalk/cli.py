@@ -184,7 +184,7 @@ def _add_analyze(sub) -> None:
     p.add_argument("spec", help="model spec (see 'layerwalk graph')")
     p.add_argument("--dataset", help="dataset spec (needed by stats, dead and tsne)")
     p.add_argument("--what", default="rf,stats,dead,pca",
-                   help="comma list of rf,stats,dead,pca,tsne (default: all but tsne)")
+                   help="comma list of rf,stats,dead,pca,tsne,focus (default: rf,stats,dead,pca)")
     p.add_argument("--layers", help="comma list of layer ids (default: every layer; tsne: the last conv)")
     p.add_argument("-n", type=int, help="random dataset inputs (default 20; tsne 500)")
     p.add_argument("--seed", type=int, default=0)
