@@ -99,7 +99,8 @@ def _labels(op: Op, g: OpGraph, known: dict[str, tuple[str, ...]]) -> tuple[str,
         return tuple(lab[j] for j in op.perm)
     if op.kind in _SPATIAL_KINDS and rank in _STANDARD:
         return _STANDARD[rank]
-    if rank == len(before):
+    regroups = op.kind == "reshape" and op.full != before and math.prod(op.full) == math.prod(before)
+    if rank == len(before) and not regroups:
         kept = tuple(x if a == b or not x.startswith("T") else "?" for x, a, b in zip(lab, before, op.full))
         return (*kept[:-1], "C") if _is_linear(op) else kept
     if math.prod(op.full) == math.prod(before):
@@ -114,7 +115,7 @@ def _is_linear(op: Op) -> bool:
 
 def _regroup(lab: tuple[str, ...], before: tuple[int, ...], after: tuple[int, ...]) -> tuple[str, ...]:
     """Labels after a reshape: whole dims keep theirs, (H, W) merge into tokens, tokens split back into (H, W)."""
-    pieces = [[x, n] for x, n in zip(lab, before) if n != 1]  # [label, size left]
+    pieces = [[x, n, n] for x, n in zip(lab, before) if n != 1]  # [label, size left, size of the whole dim]
     out: list[str] = []
     i = 0
     for n in after:
@@ -123,8 +124,8 @@ def _regroup(lab: tuple[str, ...], before: tuple[int, ...], after: tuple[int, ..
             continue
         taken: list[tuple[str, int, bool]] = []  # (label, size, whole dim)
         while n > 1 and i < len(pieces):
-            x, left = pieces[i]
-            whole = left == before[lab.index(x)] if x in lab else False
+            x, left, size = pieces[i]
+            whole = left == size
             if left <= n and n % left == 0:
                 taken.append((x, left, whole))
                 n //= left
