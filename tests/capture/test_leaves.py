@@ -62,7 +62,9 @@ def test_multihead_attention_is_a_layer_with_its_parameters(method):
         recorded = cm.run(x)["attn"]
         tokens = model.embed(x).flatten(2).transpose(1, 2)
         expected = model.attn(tokens, tokens, tokens)[0]
-    assert torch.allclose(recorded, expected, atol=1e-6)
+    # 16 tokens of 8 channels, channels last: shown as 8 channels of a 4×4 patch grid
+    assert attn.shape == (8, 4, 4)
+    assert torch.allclose(recorded, expected.transpose(1, 2).reshape(2, 8, 4, 4), atol=1e-6)
 
 
 def test_both_methods_agree_on_the_layers_of_attention_and_std_conv_models():
