@@ -22,7 +22,9 @@ class CamMethod(SinglePassMethod):
 
 
 def cam_input_map(maps: dict[str, torch.Tensor], layers: list[str], size) -> torch.Tensor | None:
-    """The deepest layer's CAM (signed sum over channels) at input resolution: (B, 1, H, W)."""
-    if not layers:
+    """The CAM (signed sum over channels) of the deepest layer that still has a spatial map, at input
+    resolution: (B, 1, H, W). A 1×1 layer (global pooling) would paint the whole input one colour."""
+    spatial = [lid for lid in layers if maps[lid].shape[-1] * maps[lid].shape[-2] > 1]
+    if not spatial:
         return None
-    return interpolate(maps[layers[-1]].sum(1, keepdim=True), size)
+    return interpolate(maps[spatial[-1]].sum(1, keepdim=True), size)
