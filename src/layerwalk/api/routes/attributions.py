@@ -8,7 +8,7 @@ import struct
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import schemas, wire
@@ -48,7 +48,7 @@ class AttributionRequest(BaseModel):
     targets: list[StrictInt] | None = Field(default=None, max_length=1000, description="class indices; null: top-5")
     layers: list[str] | None = Field(default=None, max_length=5000, description="node ids; null: every spatial layer")
     params: dict[str, Any] = Field(default_factory=dict, description="method parameters (GET /api/attribution/methods)")
-    sanity: bool = Field(default=False, description="also run the cascading model-randomisation check")
+    sanity: StrictBool = Field(default=False, description="also run the cascading model-randomisation check")
 
 
 _DEFAULT_REQUEST = AttributionRequest()
