@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from layerwalk.analysis._deconv_relu import deconv_relu
 from layerwalk.analysis.receptive_field import ReceptiveFields, receptive_fields
+from layerwalk.attribution._modes import relu_backward_rule
 from layerwalk.errors import LayerwalkError
 
 
@@ -60,7 +60,7 @@ def deconv_projection(network, x: torch.Tensor, layer: str, signals: torch.Tenso
     """DeconvNet projection to the input of ``signals`` (B, *layer shape) at ``layer`` for input ``x`` (1, C, H, W):
     one backward pass for the B signals together (the input is repeated B times)."""
     inputs = x.detach().repeat(signals.shape[0], 1, 1, 1).requires_grad_(True)
-    with torch.enable_grad(), deconv_relu():
+    with torch.enable_grad(), relu_backward_rule("deconv"):
         out = network.captured.run(inputs, record={layer}, stop_after=layer)[layer]
         (grad,) = torch.autograd.grad(out, inputs, grad_outputs=signals.to(out.dtype))
     return grad.detach()
