@@ -71,3 +71,36 @@ def test_large_payloads_are_streamed_whole_with_their_length():
             r = client.get(path)
             assert r.content == expected and r.headers["content-length"] == str(len(expected))
             assert r.headers["x-input-version"] == "5"
+
+
+def test_activation_payload_parts_stream_the_packed_format_without_joining():
+    """The cached activation payload is the header plus views of each layer's encoded bytes (no 17 MB join):
+    streamed, it is byte for byte the packed format, and the cache counts its bytes."""
+    import numpy as np
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from layerwalk.api.routes._responses import versioned
+    from layerwalk.api.wire import Parts, pack_activation_parts, pack_activations, unpack_activations
+    from layerwalk.engine.encoding import encode
+    import torch
+
+    torch.manual_seed(0)
+    layers = [(f"l{i}", encode(torch.randn(c, 64, 64))) for i, c in enumerate((3, 96, 256, 1))]
+    parts = pack_activation_parts("n0", 7, layers)
+    joined = pack_activations("n0", 7, layers)
+    assert isinstance(parts, Parts) and len(parts) == len(joined) > (1 << 20)
+    assert np.shares_memory(np.asarray(parts.parts[2]), layers[1][1].data)
+    _, arrays = unpack_activations(joined)
+    assert all(np.array_equal(arrays[i], enc.data) for i, enc in layers)
+    app = FastAPI()
+    app.get("/parts")(lambda: versioned(parts, "application/octet-stream", 7))
+    app.get("/small")(lambda: versioned(pack_activation_parts("n0", 7, layers[:1]), "application/octet-stream", 7))
+    with TestClient(app) as client:
+        r = client.get("/parts")
+        assert r.content == joined and r.headers["content-length"] == str(len(joined))
+        small = client.get("/small")
+        assert small.content == pack_activations("n0", 7, layers[:1])
+    e = entry(budget=10**9)
+    e.cached(("p",), lambda: parts)
+    assert e.cached_bytes() == len(joined)

@@ -54,21 +54,21 @@ def activation_layers(entry: NetworkEntry, snapshot: Snapshot) -> list[str]:
 
 
 def activations_payload(entry: NetworkEntry, snapshot: Snapshot, layer_ids: list[str], encoding: str | None,
-                        gzip_level: int = 1) -> bytes:
+                        gzip_level: int = 1) -> bytes | wire.Parts:
     """The binary activation format for ``layer_ids``, compressed with ``encoding`` (zstd, gzip or None), cached
     per (version, layers, encoding) for concurrent readers."""
     key = (snapshot.version, tuple(layer_ids), encoding)
 
-    def build() -> bytes:
+    def build() -> bytes | wire.Parts:
         if encoding is not None:
             return wire.compress(activations_payload(entry, snapshot, layer_ids, None), encoding, gzip_level)
-        return wire.pack_activations(entry.id, snapshot.version, [(i, snapshot.encoded(i)) for i in layer_ids])
+        return wire.pack_activation_parts(entry.id, snapshot.version, [(i, snapshot.encoded(i)) for i in layer_ids])
 
     return entry.cached(key, build)
 
 
 async def activations_body(entry: NetworkEntry, snapshot: Snapshot, layer_ids: list[str], state: AppState,
-                           request: Request) -> tuple[bytes, dict[str, str]]:
+                           request: Request) -> tuple[bytes | wire.Parts, dict[str, str]]:
     """``layer_ids`` of ``snapshot`` in the binary format, compressed as the client accepts (not on loopback);
     returns the body and its headers."""
     encoding = wire.choose_encoding(request.headers.get("accept-encoding"))

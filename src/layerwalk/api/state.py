@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from PIL import Image
 
 from layerwalk.api.config import Settings
+from layerwalk.api.wire import Parts
 from layerwalk.api.events import EventBroker
 from layerwalk.data import ImageDataset
 from layerwalk.engine import Network
@@ -45,7 +46,7 @@ class NetworkEntry:
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
     _layout: dict | None = None
 
-    def cached(self, key: tuple, compute: Callable[[], bytes]) -> bytes:
+    def cached(self, key: tuple, compute: Callable[[], bytes | Parts]) -> bytes | Parts:
         """Payload cache keyed by (version, …): concurrent readers of one input share one encoding. Least recently
         used payloads leave first once they hold more than ``cache_bytes``; the one just asked for always stays."""
         with self._cache_lock:
@@ -98,9 +99,9 @@ class FeatureVisStore:
 class _Slot:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._value: bytes | None = None
+        self._value: bytes | Parts | None = None
 
-    def get(self, compute: Callable[[], bytes]) -> bytes:
+    def get(self, compute: Callable[[], bytes | Parts]) -> bytes | Parts:
         with self._lock:
             if self._value is None:
                 self._value = compute()

@@ -12,8 +12,25 @@ import numpy as np
 from PIL import Image
 
 
-def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]]) -> bytes:
-    """``uint32 LE header length | JSON header | uint8 data`` for ``layers`` = [(node id, EncodedActivation)]."""
+class Parts:
+    """A body made of several buffers sent one after the other, never joined: an activation payload is the
+    header plus views of each layer's encoded bytes, which the snapshot already holds — joining them would copy
+    17 MB per ResNet50 input (≈ 4 ms) and keep a second copy in the payload cache."""
+
+    def __init__(self, parts: list[bytes | memoryview]):
+        self.parts = [memoryview(p).cast("B") for p in parts]
+        self.nbytes = sum(p.nbytes for p in self.parts)
+
+    def __len__(self) -> int:
+        return self.nbytes
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def pack_activation_parts(network_id: str, version: int, layers: list[tuple[str, Any]]) -> Parts:
+    """``uint32 LE header length | JSON header | uint8 data`` for ``layers`` = [(node id, EncodedActivation)], as
+    the header followed by views of each layer's bytes (no copy)."""
     entries, arrays, offset = [], [], 0
     for node_id, enc in layers:
         data = np.ascontiguousarray(enc.data, dtype=np.uint8)
@@ -23,7 +40,12 @@ def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]
         offset += data.nbytes
     header = json.dumps({"network": network_id, "version": version, "layers": entries},
                         separators=(",", ":")).encode()
-    return b"".join([struct.pack("<I", len(header)), header, *(memoryview(a.reshape(-1)) for a in arrays)])  # one copy
+    return Parts([struct.pack("<I", len(header)) + header, *(memoryview(a.reshape(-1)) for a in arrays)])
+
+
+def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]]) -> bytes:
+    """The binary activation format as one ``bytes`` (see ``pack_activation_parts``)."""
+    return bytes(pack_activation_parts(network_id, version, layers))
 
 
 def unpack_activations(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
@@ -56,7 +78,9 @@ def choose_encoding(accept_encoding: str | None) -> str | None:
     return None
 
 
-def compress(data: bytes, encoding: str, gzip_level: int = 1) -> bytes:
+def compress(data: bytes | Parts, encoding: str, gzip_level: int = 1) -> bytes:
+    if isinstance(data, Parts):
+        data = bytes(data)
     if encoding == "zstd":
         import zstandard
 
