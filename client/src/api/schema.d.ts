@@ -417,7 +417,8 @@ export interface paths {
         };
         /**
          * Events
-         * @description Server-sent events: `event: input` {network, version, source} and `event: job` (job JSON).
+         * @description Server-sent events: `event: input` {network, version, source}, `event: job` (job JSON) and
+         *     `event: selection` (the linked views' selection, as GET /api/networks/{nid}/analysis/selection).
          */
         get: operations["events"];
         put?: never;
@@ -521,6 +522,30 @@ export interface paths {
          */
         get: operations["getAnalysisChart"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/analysis/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analysis Selection
+         * @description The selected filters and inputs of this network, shared by every view and client.
+         */
+        get: operations["getAnalysisSelection"];
+        /**
+         * Set Analysis Selection
+         * @description Select filters (of one layer) and inputs; every client hears it as `event: selection` on /api/events.
+         */
+        put: operations["setAnalysisSelection"];
         post?: never;
         delete?: never;
         options?: never;
@@ -798,6 +823,35 @@ export interface components {
              * @default 0.98
              */
             threshold?: number;
+        };
+        /**
+         * AnalysisSelection
+         * @description What is selected for the linked views (ConvViz R5: brushing a filter in one view selects it in all).
+         */
+        AnalysisSelection: {
+            /**
+             * Layer
+             * @description the layer whose filters are selected (None: no filters)
+             */
+            layer?: string | null;
+            /**
+             * Filters
+             * @description channels of `layer`
+             * @default []
+             */
+            filters?: number[];
+            /**
+             * Inputs
+             * @description dataset item indices
+             * @default []
+             */
+            inputs?: number[];
+            /**
+             * Origin
+             * @description who selected: chart, panel, python …
+             * @default
+             */
+            origin?: string;
         };
         /** AttributionCost */
         AttributionCost: {
@@ -1377,6 +1431,39 @@ export interface components {
             input_size: number[];
             /** Nodes */
             nodes: components["schemas"]["ReceptiveFieldInfo"][];
+        };
+        /** SelectionState */
+        SelectionState: {
+            /**
+             * Layer
+             * @description the layer whose filters are selected (None: no filters)
+             */
+            layer?: string | null;
+            /**
+             * Filters
+             * @description channels of `layer`
+             * @default []
+             */
+            filters?: number[];
+            /**
+             * Inputs
+             * @description dataset item indices
+             * @default []
+             */
+            inputs?: number[];
+            /**
+             * Origin
+             * @description who selected: chart, panel, python …
+             * @default
+             */
+            origin?: string;
+            /** Network */
+            network: string;
+            /**
+             * Seq
+             * @description increases with every change; the same number on the event stream
+             */
+            seq: number;
         };
         /** StatsResponse */
         StatsResponse: {
@@ -3494,6 +3581,164 @@ export interface operations {
                 };
                 content: {
                     "image/png": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAnalysisSelection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionState"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    setAnalysisSelection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalysisSelection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelectionState"];
                 };
             };
             /** @description Bad Request */

@@ -40,6 +40,9 @@ class NetworkEntry:
     compute: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerwalk-compute"))
     featurevis: FeatureVisStore = field(default_factory=lambda: FeatureVisStore())
+    # The linked views' selection (routes/analysis.py): its own lock, as set_input holds ``lock`` for a forward pass
+    selection: dict | None = None
+    selection_lock: threading.Lock = field(default_factory=threading.Lock)
     # Payload cache, bounded in bytes: 48 MiB holds the current input of a ResNet50 (17 MB) in two encodings.
     cache_bytes: int = 48 << 20
     _cache: OrderedDict = field(default_factory=OrderedDict)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from layerwalk.api import schemas
 from layerwalk.api.deps import NetworkDep, StateDep
 from layerwalk.api.routes._responses import PNG
-from layerwalk.errors import NotFoundError
+from layerwalk.errors import LayerwalkError, NotFoundError
 from layerwalk.jobs import JobContext
 
 router = APIRouter(prefix="/api/networks/{nid}/analysis", tags=["analysis"], responses=schemas.ERRORS)
@@ -64,6 +64,22 @@ class AnalysisRequest(BaseModel):
                                                                     description="focus: filters (default: top)")
     top: StrictInt = Field(default=5, ge=1, le=4096, description="focus: the top filters by maximum activation")
     threshold: float = Field(default=0.98, gt=0, le=1, description="focus: keep neurons above threshold × max")
+
+
+class AnalysisSelection(BaseModel):
+    """What is selected for the linked views (ConvViz R5: brushing a filter in one view selects it in all)."""
+
+    layer: str | None = Field(default=None, description="the layer whose filters are selected (None: no filters)")
+    filters: list[Annotated[StrictInt, Field(ge=0)]] = Field(default=[], max_length=100_000,
+                                                              description="channels of `layer`")
+    inputs: list[Annotated[StrictInt, Field(ge=0)]] = Field(default=[], max_length=100_000,
+                                                             description="dataset item indices")
+    origin: str = Field(default="", max_length=100, description="who selected: chart, panel, python …")
+
+
+class SelectionState(AnalysisSelection):
+    network: str
+    seq: int = Field(description="increases with every change; the same number on the event stream")
 
 
 # --- job ---------------------------------------------------------------------------------------------------------
@@ -156,3 +172,26 @@ async def get_analysis_chart(entry: NetworkDep, state: StateDep, job: str, layer
     what, result = _finished(state, entry, job)
     return Response(await run_in_threadpool(lambda: png(chart(what, result, layer))), media_type="image/png")
 
+
+
+@router.get("/selection", operation_id="getAnalysisSelection", response_model=SelectionState)
+def get_analysis_selection(entry: NetworkDep) -> dict:
+    """The selected filters and inputs of this network, shared by every view and client."""
+    return entry.selection or SelectionState(network=entry.id, seq=0).model_dump()
+
+
+@router.put("/selection", operation_id="setAnalysisSelection", response_model=SelectionState)
+def set_analysis_selection(entry: NetworkDep, state: StateDep, body: Annotated[AnalysisSelection, Body()]) -> dict:
+    """Select filters (of one layer) and inputs; every client hears it as `event: selection` on /api/events."""
+    if body.layer is not None:
+        channels = entry.network.graph.node(body.layer).shape[0]  # 404 naming the valid layers
+        wrong = [c for c in body.filters if c >= channels]
+        if wrong:
+            raise LayerwalkError(f"layer {body.layer!r} has channels 0…{channels - 1}, not {wrong[:5]}")
+    elif body.filters:
+        raise LayerwalkError("filters need the layer they belong to: set \"layer\"")
+    with entry.selection_lock:  # seq and the order of the events agree
+        seq = (entry.selection or {}).get("seq", 0) + 1
+        entry.selection = SelectionState(network=entry.id, seq=seq, **body.model_dump()).model_dump()
+        state.events.publish("selection", entry.selection)
+    return entry.selection

@@ -15,5 +15,6 @@ router = APIRouter(prefix="/api/events", tags=["events"], responses=schemas.ERRO
 @router.get("", operation_id="events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
 def events(state: StateDep) -> StreamingResponse:
-    """Server-sent events: `event: input` {network, version, source} and `event: job` (job JSON)."""
+    """Server-sent events: `event: input` {network, version, source}, `event: job` (job JSON) and
+    `event: selection` (the linked views' selection, as GET /api/networks/{nid}/analysis/selection)."""
     return service.sse_response(event_stream(state.events, state.settings.heartbeat_seconds))
