@@ -3,6 +3,9 @@
 Determinism: the model is initialised from ``seed``; epoch ``e`` visits the items in an order drawn from
 ``(seed, e)``; augmentation and noise are seeded per item. With the checkpoint restoring model, optimizer and RNG
 states, a run interrupted after any epoch and resumed gives the same weights as an uninterrupted run.
+
+Evaluation: before each evaluation the BatchNorm statistics are recomputed under the current weights on training
+items (``layerwalk.train.batchnorm``), so eval-mode accuracies describe the model the training curve describes.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch.nn.functional as F
 from layerwalk.engine import resolve_device
 from layerwalk.errors import SpecError
 from layerwalk.train.augment import Augmentation
+from layerwalk.train.batchnorm import calibration_indices, has_batchnorm, recalibrate_batchnorm
 from layerwalk.train.checkpoint import load_checkpoint, remove_stale_temp, save_checkpoint
 from layerwalk.train.metrics import plot_metrics, write_metrics
 from layerwalk.train.optim import kaiming_init, make_optimizer, step_decay
@@ -175,7 +179,7 @@ def train(config: TrainConfig, out: str | Path, *, resume: bool = True, progress
     for epoch in range(start, last):
         row = _train_epoch(model, optimizer, train_set, config, epoch, steps_per_epoch, total_steps, device, bar)
         if (epoch + 1) % config.eval_every == 0 or epoch + 1 == config.epochs:
-            row["test_loss"], row["test_acc"] = evaluate(model, _test_batches(test_images, config.batch_size), device)
+            row.update(_evaluate_epoch(model, train_set, test_images, config, device, epoch + 1 == config.epochs))
         history.append(row)
         save_checkpoint(out / CHECKPOINT, model, optimizer, epoch=epoch + 1,
                         extra={"history": history, "config": asdict(config)})
@@ -240,13 +244,27 @@ def _test_batches(images: RenderedImages, size: int):
     return ((images.normalise(images.pixels[i]), images.labels[i]) for i in _chunks(len(images), size))
 
 
-def _clean_batches(train_set, size: int):
-    """The training set as trained on (strategy labels, noise) but without augmentation."""
-    for i in _chunks(len(train_set), size):
+def _clean_batches(train_set, size: int, indices: torch.Tensor | None = None):
+    """The training set (or its ``indices``) as trained on (strategy labels, noise) but without augmentation."""
+    indices = torch.arange(len(train_set)) if indices is None else indices
+    for i in indices.split(size):
         if hasattr(train_set, "augmentation"):
             yield train_set.images.normalise(train_set.images.pixels[i]), train_set.labels[i]
         else:
             yield train_set.batch(i, 0)
+
+
+def _evaluate_epoch(model, train_set, test_images, config: TrainConfig, device, final: bool) -> dict:
+    """Test loss and accuracy after recomputing BatchNorm statistics under the current weights (see
+    ``batchnorm``); at the final epoch also the train accuracy with the running statistics training left behind,
+    so the report can show what eval mode gave without the recomputation."""
+    row = {}
+    if final and has_batchnorm(model):
+        row["train_acc_running_stats"] = evaluate(model, _clean_batches(train_set, 256), device)[1]
+    calibration = _clean_batches(train_set, 256, calibration_indices(len(train_set), config.seed))
+    recalibrate_batchnorm(model, calibration, device)
+    row["test_loss"], row["test_acc"] = evaluate(model, _test_batches(test_images, config.batch_size), device)
+    return row
 
 
 def _finish(out, model, train_set, test_images, config, history, device, done: bool) -> dict:
@@ -257,7 +275,10 @@ def _finish(out, model, train_set, test_images, config, history, device, done: b
         from safetensors.torch import save_file
 
         save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(out / WEIGHTS))
+        # the model's BatchNorm statistics were recomputed for the final epoch's evaluation (_evaluate_epoch)
         summary["train_loss"], summary["train_acc"] = evaluate(model, _clean_batches(train_set, 256), device)
+        if "train_acc_running_stats" in history[-1]:
+            summary["train_acc_running_stats"] = history[-1]["train_acc_running_stats"]
         summary["test_loss"], summary["test_acc"] = evaluate(model, _test_batches(test_images, 256), device)
         if hasattr(train_set, "is_original"):  # noisy: how well the originals alone are fitted
             n = len(train_set.images)
