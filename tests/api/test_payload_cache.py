@@ -73,34 +73,42 @@ def test_large_payloads_are_streamed_whole_with_their_length():
             assert r.headers["x-input-version"] == "5"
 
 
-def test_activation_payload_parts_stream_the_packed_format_without_joining():
-    """The cached activation payload is the header plus views of each layer's encoded bytes (no 17 MB join):
-    streamed, it is byte for byte the packed format, and the cache counts its bytes."""
+def test_activation_payload_is_the_snapshots_block_streamed_without_joining():
+    """The cached activation payload is the header plus the snapshot's one block of encoded bytes (no join, no
+    second copy): streamed, it is byte for byte the packed format, and the cache counts its bytes."""
     import numpy as np
+    import torch
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
     from layerwalk.api.routes._responses import versioned
     from layerwalk.api.wire import Parts, pack_activation_parts, pack_activations, unpack_activations
-    from layerwalk.engine.encoding import encode
-    import torch
+    from layerwalk.capture import GraphNode, LayerGraph
+    from layerwalk.engine import Snapshot
 
     torch.manual_seed(0)
-    layers = [(f"l{i}", encode(torch.randn(c, 64, 64))) for i, c in enumerate((3, 96, 256, 1))]
-    parts = pack_activation_parts("n0", 7, layers)
-    joined = pack_activations("n0", 7, layers)
-    assert isinstance(parts, Parts) and len(parts) == len(joined) > (1 << 20)
-    assert np.shares_memory(np.asarray(parts.parts[2]), layers[1][1].data)
+    acts = {f"l{i}": torch.randn(c, 64, 64) for i, c in enumerate((3, 96, 256, 1))}
+    graph = LayerGraph(nodes=tuple(GraphNode(i, i, "conv", tuple(a.shape)) for i, a in acts.items()))
+    snap = Snapshot(7, {}, None, acts, graph, [])
+    ids = list(acts)
+    separate = [snap.encoded(i) for i in ids]
+    block, layers = snap.encoded_block(ids)
+    assert all(np.shares_memory(enc.data, block) for enc in layers)
+    assert all(snap.encoded(i).data is enc.data for i, enc in zip(ids, layers))  # the cache now holds the views
+    assert all(np.array_equal(a.data, b.data) and a.vmin == b.vmin for a, b in zip(separate, layers))
+    parts = pack_activation_parts("n0", 7, list(zip(ids, layers)), block)
+    joined = pack_activations("n0", 7, list(zip(ids, separate)))
+    assert isinstance(parts, Parts) and len(parts) == len(joined) > (1 << 20) and parts.parts[1].obj is block
     _, arrays = unpack_activations(joined)
-    assert all(np.array_equal(arrays[i], enc.data) for i, enc in layers)
+    assert all(np.array_equal(arrays[i], enc.data) for i, enc in zip(ids, separate))
     app = FastAPI()
     app.get("/parts")(lambda: versioned(parts, "application/octet-stream", 7))
-    app.get("/small")(lambda: versioned(pack_activation_parts("n0", 7, layers[:1]), "application/octet-stream", 7))
+    app.get("/small")(lambda: versioned(pack_activation_parts("n0", 7, [("l0", layers[0])]),
+                                        "application/octet-stream", 7))
     with TestClient(app) as client:
         r = client.get("/parts")
         assert r.content == joined and r.headers["content-length"] == str(len(joined))
-        small = client.get("/small")
-        assert small.content == pack_activations("n0", 7, layers[:1])
+        assert client.get("/small").content == pack_activations("n0", 7, [("l0", separate[0])])
     e = entry(budget=10**9)
     e.cached(("p",), lambda: parts)
     assert e.cached_bytes() == len(joined)

@@ -62,7 +62,8 @@ def activations_payload(entry: NetworkEntry, snapshot: Snapshot, layer_ids: list
     def build() -> bytes | wire.Parts:
         if encoding is not None:
             return wire.compress(activations_payload(entry, snapshot, layer_ids, None), encoding, gzip_level)
-        return wire.pack_activation_parts(entry.id, snapshot.version, [(i, snapshot.encoded(i)) for i in layer_ids])
+        block, layers = snapshot.encoded_block(layer_ids)
+        return wire.pack_activation_parts(entry.id, snapshot.version, list(zip(layer_ids, layers)), block)
 
     return entry.cached(key, build)
 

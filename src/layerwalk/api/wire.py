@@ -13,9 +13,9 @@ from PIL import Image
 
 
 class Parts:
-    """A body made of several buffers sent one after the other, never joined: an activation payload is the
-    header plus views of each layer's encoded bytes, which the snapshot already holds — joining them would copy
-    17 MB per ResNet50 input (≈ 4 ms) and keep a second copy in the payload cache."""
+    """A body made of a few buffers sent one after the other, never joined: an activation payload is its header
+    plus the snapshot's block of encoded bytes (``Snapshot.encoded_block``) — joining them would keep a second
+    17 MB copy per ResNet50 input in the payload cache."""
 
     def __init__(self, parts: list[bytes | memoryview]):
         self.parts = [memoryview(p).cast("B") for p in parts]
@@ -28,19 +28,24 @@ class Parts:
         return b"".join(self.parts)
 
 
-def pack_activation_parts(network_id: str, version: int, layers: list[tuple[str, Any]]) -> Parts:
+def pack_activation_parts(network_id: str, version: int, layers: list[tuple[str, Any]],
+                          block: np.ndarray | None = None) -> Parts:
     """``uint32 LE header length | JSON header | uint8 data`` for ``layers`` = [(node id, EncodedActivation)], as
-    the header followed by views of each layer's bytes (no copy)."""
-    entries, arrays, offset = [], [], 0
+    the header followed by the data. ``block``: the layers' bytes already in one buffer, in order (see
+    ``Snapshot.encoded_block``), sent as is; otherwise they are copied into one."""
+    entries, offset = [], 0
     for node_id, enc in layers:
-        data = np.ascontiguousarray(enc.data, dtype=np.uint8)
-        entries.append({"id": node_id, "shape": list(data.shape), "offset": offset, "length": data.nbytes,
+        entries.append({"id": node_id, "shape": list(enc.data.shape), "offset": offset, "length": enc.data.size,
                         "vmin": float(enc.vmin), "vmax": float(enc.vmax), "zero_level": int(enc.zero_level)})
-        arrays.append(data)
-        offset += data.nbytes
+        offset += enc.data.size
+    if block is None:
+        block = np.concatenate([np.asarray(enc.data, np.uint8).reshape(-1) for _, enc in layers] or
+                               [np.empty(0, np.uint8)])
+    if block.nbytes != offset:
+        raise ValueError(f"the block has {block.nbytes} bytes, the layers {offset}")
     header = json.dumps({"network": network_id, "version": version, "layers": entries},
                         separators=(",", ":")).encode()
-    return Parts([struct.pack("<I", len(header)) + header, *(memoryview(a.reshape(-1)) for a in arrays)])
+    return Parts([struct.pack("<I", len(header)) + header, memoryview(block)])
 
 
 def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]]) -> bytes:

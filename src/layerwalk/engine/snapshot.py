@@ -6,9 +6,11 @@ even while a new input is being processed.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from PIL import Image
 
@@ -59,6 +61,22 @@ class Snapshot:
         if key not in self._encoded:  # a race computes the same value twice; harmless
             self._encoded[key] = encode(self.activation(node_id), per_channel=per_channel)
         return self._encoded[key]
+
+    def encoded_block(self, node_ids: list[str]) -> tuple[np.ndarray, list[EncodedActivation]]:
+        """Every layer of ``node_ids`` encoded into ONE contiguous uint8 buffer, in order, and their encodings as
+        views of it. The cached per-layer encodings are replaced by those views, so the block is the only copy:
+        a server sends it as is (no join per response, no second copy in its payload cache)."""
+        layers = [self.encoded(i) for i in node_ids]
+        sizes = [enc.data.size for enc in layers]
+        block = np.empty(sum(sizes), np.uint8)
+        views, offset = [], 0
+        for node_id, enc, size in zip(node_ids, layers, sizes):
+            view = block[offset:offset + size].reshape(enc.data.shape)
+            view[...] = enc.data
+            views.append(dataclasses.replace(enc, data=view))
+            self._encoded[(node_id, False)] = views[-1]
+            offset += size
+        return block, views
 
     def classification(self, top: int = 5) -> list[Prediction]:
         probs = self.activations["output"].flatten()
