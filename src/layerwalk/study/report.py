@@ -43,12 +43,17 @@ def _accuracy(results: dict) -> str:
     rows = "".join(
         f"<tr><td>{s}</td><td>{a['train_images']}</td><td>{a['epochs']}</td><td>{a.get('train_acc', 0):.3f}</td>"
         f"<td>{a.get('test_acc', 0):.3f}</td><td>{a.get('train_acc_originals', float('nan')):.3f}</td>"
+        f"<td>{a.get('train_acc_running_stats', float('nan')):.3f}</td>"
         f"<td>{a['seconds']:.0f}</td></tr>" for s, a in ((s, results["accuracy"][s]) for s in _ORDER))
     return ("<h2>1. Accuracy (like Table 5)</h2><table><tr><th>strategy</th><th>train items</th><th>epochs</th>"
             "<th>train acc. (labels trained on)</th><th>test acc.</th><th>train acc. originals (noisy)</th>"
+            "<th>train acc. with training's running BN statistics</th>"
             f"<th>train s</th></tr>{rows}</table><p>Chance on the test set: {1 / 10:.2f} for 10 classes. Train "
             "accuracy is measured after training, without augmentation, on the labels each model was trained on "
-            "(shuffled labels for <i>shuffled</i>, originals plus noisy copies for <i>noisy</i>).</p>")
+            "(shuffled labels for <i>shuffled</i>, originals plus noisy copies for <i>noisy</i>), in eval mode "
+            "after the BatchNorm statistics were recomputed under the final weights; the column before last is "
+            "eval mode with the running statistics training left behind (what earlier reports printed; they lag "
+            "behind fast-moving weights, see <code>bn_diagnosis.txt</code>).</p>")
 
 
 def _curves(out: Path) -> str:
@@ -134,8 +139,10 @@ def write_report(results: dict, out: Path) -> Path:
              f"<p>Three training strategies (paper §4.1) at {plan['image_size'][0]}×{plan['image_size'][1]} pixels, "
              f"{plan['train_subset'] or 'all'} training images, {plan['epochs']} epochs, {plan['copies']} noisy "
              f"copies, Lamb with stepwise decay to 0.001× the initial rate, on {results['device']} "
-             f"({plan['images_per_second']} training images/s measured; budget {plan['budget_minutes']} min, "
-             f"took {results.get('minutes', '?')} min).</p>")
+             f"(budget {plan['budget_minutes']} min, took {results.get('minutes', '?')} min).</p>"
+             f"<p>Scale: {html.escape(plan.get('scale') or str(plan['images_per_second']) + ' training images/s')}"
+             f"; at the best measured throughput the planner expected {plan.get('training_minutes', '?')} min of "
+             "training.</p>")
     body = "".join([intro, _verdict(results), _accuracy(results), _curves(out), _activations(results),
                     _featurevis(results), _spectral(results)])
     path = out / "report.html"

@@ -27,8 +27,11 @@ __all__ = ["run_study"]
 
 def run_study(out: str | Path, *, dataset: str = "fashion-mnist", model: str = "covidresnet",
               budget_minutes: float = 15, image_size=(64, 64), device: str = "auto", seed: int = 0,
-              epochs: int | None = None, copies: int | None = None, progress: bool = True) -> dict:
+              epochs: int | None = None, copies: int | None = None, train_images: int | None = None,
+              progress: bool = True) -> dict:
     """Plan, train the three strategies, analyse, and write ``study.json`` and ``report.html`` under ``out``.
+
+    ``train_images``, ``epochs`` and ``copies`` fix the scale instead of planning it from the budget.
 
     Returns the numbers of ``study.json`` (and, under ``_`` keys, the report's figures).
     """
@@ -40,11 +43,12 @@ def run_study(out: str | Path, *, dataset: str = "fashion-mnist", model: str = "
     t0 = time.perf_counter()
     dev = resolve_device(device)
     train_ds, test_ds = (load_dataset(s) for s in dataset_splits(dataset))
-    plan = saved_plan(out, budget_minutes, image_size)  # a rerun resumes the same plan (and checkpoints)
+    # a rerun resumes the same plan (and checkpoints)
+    plan = saved_plan(out, budget_minutes, image_size, train_images=train_images, epochs=epochs, copies=copies)
     if plan is None:
         ips = measure_throughput(model, train_ds.channels, len(train_ds.class_names), image_size, 32, dev)
-        plan = plan_study(budget_minutes, ips, train_size=len(train_ds), image_size=image_size, copies=copies,
-                          epochs=epochs)
+        plan = plan_study(budget_minutes, ips, train_size=len(train_ds), image_size=image_size,
+                          gpu=dev.type == "cuda", copies=copies, epochs=epochs, train_images=train_images)
         save_plan(out, plan)
     runs = train_strategies(out, plan, model=model, dataset=dataset, device=dev, seed=seed, progress=progress)
     results = {"plan": asdict(plan), "dataset": dataset, "model": model, "device": str(dev),
