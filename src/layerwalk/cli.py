@@ -285,7 +285,9 @@ def _add_study(sub) -> None:
     p.add_argument("--model", default="covidresnet")
     p.add_argument("--budget-minutes", type=float, default=15, help="time budget; the study scales itself to it")
     p.add_argument("--image-size", default="64,64", help="H,W (default 64,64: Fashion-MNIST upscaled)")
-    p.add_argument("--epochs", type=int, help="override the planned epochs")
+    p.add_argument("--train-images", type=int, help="fix the training images per strategy (default: planned from "
+                                                     "the budget and the best of 5 throughput measurements)")
+    p.add_argument("--epochs", type=int, help="fix the epochs (default: planned)")
     p.add_argument("--copies", type=int, help="override the planned noisy copies (CPU 3, GPU 9)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -302,7 +304,7 @@ def _run_study(args) -> int:
     torch.set_num_threads(args.threads)
     results = run_study(args.out, dataset=args.dataset, model=args.model, budget_minutes=args.budget_minutes,
                         image_size=_hw(args.image_size), device=args.device, seed=args.seed, epochs=args.epochs,
-                        copies=args.copies)
+                        copies=args.copies, train_images=args.train_images)
     for s, a in results["accuracy"].items():
         print(f"{s:9s} train acc {a['train_acc']:.3f}  test acc {a['test_acc']:.3f}")
     print(f"{results['verdict']['text']} ({results['verdict']['supports']}/{results['verdict']['total']} supported); "
