@@ -11,11 +11,14 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils import _pytree as pytree
+from torch.utils.hooks import RemovableHandle
 
 from layerwalk.capture._layout import permutation_of
 from layerwalk.capture._ops import IdAllocator, Op, OpGraph, layer_weight, scoped
@@ -33,7 +36,7 @@ from layerwalk.capture.kinds import (
 OnOp = Callable[[str, torch.Tensor, Callable[[], Op]], None]
 
 
-def _tensors(tree) -> list[torch.Tensor]:
+def _tensors(tree: object) -> list[torch.Tensor]:
     return [t for t in pytree.tree_leaves(tree) if isinstance(t, torch.Tensor)]
 
 
@@ -45,10 +48,11 @@ class _ExecutionWatcher(TorchFunctionMode):
         self.model = model
         self.on_op = on_op
         self.alloc = IdAllocator()
-        self.producer: dict[int, tuple[weakref.ref, str]] = {}
+        self.producer: dict[int, tuple[weakref.ref[torch.Tensor], str]] = {}
         self.scopes: list[str] = [""]
         self.leaf_depth = 0
-        self.handles: list = []
+        self.handles: list[RemovableHandle] = []
+        self._leaf_inputs: list[str] = []
         self._param_owners: dict[int, str] | None = None
         # Hooks live on the (shared) model; another thread's forward pass must not reach this watcher.
         self.thread = threading.get_ident()
@@ -60,7 +64,7 @@ class _ExecutionWatcher(TorchFunctionMode):
             return entry[1]
         return None
 
-    def sources(self, tree) -> list[str]:
+    def sources(self, tree: object) -> list[str]:
         out: list[str] = []
         for t in _tensors(tree):
             s = self.source(t)
@@ -68,7 +72,7 @@ class _ExecutionWatcher(TorchFunctionMode):
                 out.append(s)
         return out
 
-    def produced(self, op_id: str, output) -> None:
+    def produced(self, op_id: str, output: object) -> None:
         for t in _tensors(output):
             self.producer[id(t)] = (weakref.ref(t), op_id)
 
@@ -79,25 +83,27 @@ class _ExecutionWatcher(TorchFunctionMode):
         return self._param_owners.get(id(p))
 
     # --- hooks ---------------------------------------------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> _ExecutionWatcher:
         for path, module in self.model.named_modules():
             if not path:
                 continue
             self.handles.append(module.register_forward_pre_hook(self._pre_hook(path, module), with_kwargs=True))
             self.handles.append(module.register_forward_hook(self._post_hook(path, module), with_kwargs=True,
                                                              always_call=True))
-        return super().__enter__()
+        super().__enter__()  # type: ignore[no-untyped-call]  # torch leaves TorchFunctionMode's dunders unannotated
+        return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         for h in self.handles:
             h.remove()
         self.handles.clear()
-        return super().__exit__(*exc)
+        super().__exit__(exc_type, exc, tb)  # type: ignore[no-untyped-call]  # unannotated in torch, as above
 
-    def _pre_hook(self, path: str, module: nn.Module):
+    def _pre_hook(self, path: str, module: nn.Module) -> Callable[[nn.Module, tuple[Any, ...], dict[str, Any]], None]:
         leaf = is_leaf(module)
 
-        def hook(mod, args, kwargs):
+        def hook(mod: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
             if threading.get_ident() != self.thread:
                 return
             if self.leaf_depth:
@@ -109,10 +115,11 @@ class _ExecutionWatcher(TorchFunctionMode):
                 self.scopes.append(path)
         return hook
 
-    def _post_hook(self, path: str, module: nn.Module):
+    def _post_hook(self, path: str,
+                   module: nn.Module) -> Callable[[nn.Module, tuple[Any, ...], dict[str, Any], Any], None]:
         leaf = is_leaf(module)
 
-        def hook(mod, args, kwargs, output):
+        def hook(mod: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
             if threading.get_ident() != self.thread:
                 return
             if self.leaf_depth > 1:
@@ -137,7 +144,8 @@ class _ExecutionWatcher(TorchFunctionMode):
         return hook
 
     # --- functions -----------------------------------------------------------------------------------------------
-    def __torch_function__(self, func, types, args=(), kwargs=None):
+    def __torch_function__(self, func: Callable[..., Any], types: object, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
         if self.leaf_depth:
@@ -167,7 +175,7 @@ class _ExecutionWatcher(TorchFunctionMode):
         return out
 
 
-def _model_output_tensor(output) -> torch.Tensor:
+def _model_output_tensor(output: object) -> torch.Tensor:
     tensors = _tensors(output)
     if not tensors:
         raise ValueError("the model returned no tensor")
@@ -182,7 +190,7 @@ class DynamicCapture:
         ops: list[Op] = [Op("input", "input", "input", tuple(example.shape[1:]), [], full=tuple(example.shape))]
         versions: list[tuple[Op, torch.Tensor, int]] = []
 
-        def on_op(op_id, tensor, make):
+        def on_op(op_id: str, tensor: torch.Tensor, make: Callable[[], Op]) -> None:
             op = make()
             ops.append(op)
             versions.append((op, tensor, tensor._version))
@@ -203,18 +211,21 @@ class DynamicCapture:
 
     def full_shapes(self, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
         """Every op's output shape (batch included) for input ``x``."""
-        shapes = {"input": tuple(x.shape)}
-        watcher = _ExecutionWatcher(self.model,
-                                    lambda op_id, tensor, make: shapes.__setitem__(op_id, tuple(tensor.shape)))
+        shapes: dict[str, tuple[int, ...]] = {"input": tuple(x.shape)}
+
+        def on_op(op_id: str, tensor: torch.Tensor, make: Callable[[], Op]) -> None:
+            shapes[op_id] = tuple(tensor.shape)
+
+        watcher = _ExecutionWatcher(self.model, on_op)
         with torch.no_grad(), FORWARD_LOCK.read(), watcher:
             watcher.produced("input", x)
             self.model(x)
         return shapes
 
-    def run(self, x: torch.Tensor, ends: dict[str, str], put: Callable[[str, torch.Tensor], None]):
+    def run(self, x: torch.Tensor, ends: dict[str, str], put: Callable[[str, torch.Tensor], None]) -> Any:
         """Forward ``x`` through the model, calling ``put(node_id, tensor)`` for every op in ``ends``."""
 
-        def on_op(op_id, tensor, make):
+        def on_op(op_id: str, tensor: torch.Tensor, make: Callable[[], Op]) -> None:
             node_id = ends.get(op_id)
             if node_id is not None:
                 put(node_id, tensor)

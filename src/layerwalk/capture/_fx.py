@@ -6,6 +6,8 @@ displayed node, so one ordinary forward pass yields every activation (no per-op 
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.fx as fx
 from torch import nn
@@ -40,12 +42,12 @@ def _trace(model: nn.Module) -> fx.GraphModule:
 class _ValueRecorder(fx.Interpreter):
     """Runs the traced graph once and keeps every node's value and the tensor version at production."""
 
-    def __init__(self, gm):
+    def __init__(self, gm: fx.GraphModule) -> None:
         super().__init__(gm)
-        self.values: dict[str, object] = {}
+        self.values: dict[str, Any] = {}  # whatever an fx node produced: tensors, tuples, sizes, modules' outputs
         self.versions: dict[str, int] = {}
 
-    def run_node(self, n):
+    def run_node(self, n: fx.Node) -> Any:
         result = super().run_node(n)
         self.values[n.name] = result
         if isinstance(result, torch.Tensor):
@@ -61,7 +63,7 @@ def _scope(node: fx.Node, *, module_call: bool) -> str:
     return paths[-1] if paths else ""
 
 
-def _first_tensor_node(arg) -> fx.Node | None:
+def _first_tensor_node(arg: object) -> fx.Node | None:
     for leaf in pytree.tree_leaves(arg):
         if isinstance(leaf, fx.Node):
             return leaf
@@ -95,36 +97,38 @@ class FxCapture:
         data_inputs: dict[str, list[str]] = {}   # fx node name → op ids it carries (non-tensor nodes pass through)
         ops: list[Op] = []
         fx_name: dict[str, str] = {}             # op id → fx node name
-        output_id = None
+        output_id: str | None = None
         for n in gm.graph.nodes:
             srcs: list[str] = []
             for a in n.all_input_nodes:
                 for s in data_inputs.get(a.name, []):
                     if s not in srcs:
                         srcs.append(s)
-            value = rec.values.get(n.name)
+            raw = rec.values.get(n.name)
             if n.op == "placeholder":
                 if ops:  # extra inputs of a multi-input model are not part of the image graph
                     continue
+                value = _tensor_in(raw)
                 op = Op("input", "input", "input", tuple(value.shape[1:]), [])
             elif n.op == "output":
                 target = _first_tensor_node(n.args[0])
-                output_id = (data_inputs.get(target.name) or [None])[-1] if target is not None else None
+                carried = data_inputs.get(target.name) if target is not None else None
+                output_id = carried[-1] if carried else None
                 continue
             elif not srcs:
                 continue  # constants, parameters (get_attr) and anything not computed from the input
-            elif _passes_through(n, value, rec.values):
+            elif _passes_through(n, raw, rec.values):
                 data_inputs[n.name] = srcs  # sizes, scalars, picking from a tuple …: pass the data dependency on
                 continue
             elif n.op == "call_module":
-                module = modules[n.target]
+                module = modules[str(n.target)]
                 kind = module_kind(module)
-                value = _first_tensor(value)  # a leaf returning a tuple (nn.MultiheadAttention): its first output
+                value = _tensor_in(raw)  # a leaf returning a tuple (nn.MultiheadAttention): its first output
                 op = Op(alloc(n.target), n.target, kind, tuple(value.shape[1:]), srcs, module_label(module, kind),
                         module=module, module_path=n.target, params=count_params(module),
                         weight=layer_weight(kind, getattr(module, "weight", None)))
             else:
-                value = _first_tensor(value)  # torch.split, unbind …: the first piece stands for the op
+                value = _tensor_in(raw)  # torch.split, unbind …: the first piece stands for the op
                 fname = function_name(n.target)
                 kind = function_kind(fname)
                 name = scoped(_scope(n, module_call=False), fname.strip("_"))
@@ -133,13 +137,13 @@ class FxCapture:
                         if a.op == "get_attr" and isinstance(rec.values[a.name], nn.Parameter)]
                 op = Op(alloc(name), name, kind, tuple(value.shape[1:]), srcs, function_label(fname, kind),
                         params=sum(rec.values[a.name].numel() for a in used),
-                        module_path=used[0].target.rpartition(".")[0] if used else None,  # its weight histogram
+                        module_path=str(used[0].target).rpartition(".")[0] if used else None,  # its histogram
                         weight=layer_weight(kind, _arg_value(n, 1, rec.values)))
             op.mutated_later = value._version != rec.versions.get(n.name, value._version)
             op.full = tuple(value.shape)
             if op.kind == "reshape":
                 source = next(a for a in n.all_input_nodes if a.name in data_inputs)
-                op.perm = permutation_of(_first_tensor(rec.values[source.name]), value)
+                op.perm = permutation_of(_tensor_in(rec.values[source.name]), value)
             ops.append(op)
             fx_name[op.id] = n.name
             data_inputs[n.name] = [op.id]
@@ -154,7 +158,7 @@ class FxCapture:
         rec = _ValueRecorder(self._gm)
         with torch.no_grad(), FORWARD_LOCK.read():
             rec.run(x)
-        return {op_id: tuple(_first_tensor(rec.values[name]).shape) for op_id, name in self._fx_name.items()}
+        return {op_id: tuple(_tensor_in(rec.values[name]).shape) for op_id, name in self._fx_name.items()}
 
     def runner(self, ends: dict[str, str]) -> fx.GraphModule:
         """A module equivalent to the model that records op ``o``'s value as node ``ends[o]`` (call once)."""
@@ -178,16 +182,26 @@ def _check_same_output(gm: fx.GraphModule, model: nn.Module, example: torch.Tens
             got = _first_tensor(gm(x))
         except Exception as exc:  # noqa: BLE001 - fx's message holds generated code; the type and first line suffice
             raise TraceMismatch(f"the traced module fails ({type(exc).__name__}: {first_line(exc)})") from None
+    if got is None or expected is None:
+        raise TraceMismatch("the model or its traced module returned no tensor")
     if got.shape != expected.shape or not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
         raise TraceMismatch("the traced module computes something else than the model (it depends on state or "
                             "Python values fixed at trace time)")
 
 
-def _first_tensor(output) -> torch.Tensor | None:
+def _first_tensor(output: object) -> torch.Tensor | None:
     return next((t for t in pytree.tree_leaves(output) if isinstance(t, torch.Tensor)), None)
 
 
-def _passes_through(n: fx.Node, value, values: dict) -> bool:
+def _tensor_in(value: object) -> torch.Tensor:
+    """The first tensor of a node's value; ops of the image graph always have one (see ``_passes_through``)."""
+    first = _first_tensor(value)
+    if first is None:
+        raise TypeError(f"expected a tensor-valued node, got {type(value).__name__}")
+    return first
+
+
+def _passes_through(n: fx.Node, value: object, values: dict[str, Any]) -> bool:
     """Nodes that are no op of the image graph, as in the executed graph: values without a tensor of at least one
     dimension, and indexing into a tuple/list (plain Python, which the dynamic path never sees)."""
     first = _first_tensor(value)
@@ -204,9 +218,10 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _arg_value(n, index: int, values: dict):
+def _arg_value(n: fx.Node, index: int, values: dict[str, Any]) -> object:
     """The recorded value of positional argument ``index`` of fx node ``n`` (None if absent or not a node)."""
     args = n.args
-    if len(args) > index and isinstance(args[index], torch.fx.Node):
-        return values.get(args[index].name)
+    arg = args[index] if len(args) > index else None
+    if isinstance(arg, fx.Node):
+        return values.get(arg.name)
     return None

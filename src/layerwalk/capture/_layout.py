@@ -78,14 +78,14 @@ def assign(g: OpGraph, batch2_shapes: dict[str, tuple[int, ...]]) -> list[str]:
     ``op.full`` is the op's output shape for a batch of 1, ``batch2_shapes`` the same for a batch of 2.
     """
     labels: dict[str, tuple[str, ...]] = {}
-    omitted: list[Op] = []
+    omitted: dict[str, list[Op]] = {}  # reason → ops left out for it
     for op in g.ops:
         labels[op.id] = _labels(op, g, labels)
         batch = _batch_dim(op.full, batch2_shapes.get(op.id))
         reason = _display(op, batch, labels[op.id])
         if reason is not None and not op.is_model_output and op.kind != "input":
             op.omitted = reason
-            omitted.append(op)
+            omitted.setdefault(reason, []).append(op)
     return _notes(omitted)
 
 
@@ -115,7 +115,7 @@ def _is_linear(op: Op) -> bool:
 
 def _regroup(lab: tuple[str, ...], before: tuple[int, ...], after: tuple[int, ...]) -> tuple[str, ...]:
     """Labels after a reshape: whole dims keep theirs, (H, W) merge into tokens, tokens split back into (H, W)."""
-    pieces = [[x, n, n] for x, n in zip(lab, before) if n != 1]  # [label, size left, size of the whole dim]
+    pieces = [_Piece(x, n, n) for x, n in zip(lab, before) if n != 1]
     out: list[str] = []
     i = 0
     for n in after:
@@ -124,7 +124,7 @@ def _regroup(lab: tuple[str, ...], before: tuple[int, ...], after: tuple[int, ..
             continue
         taken: list[tuple[str, int, bool]] = []  # (label, size, whole dim)
         while n > 1 and i < len(pieces):
-            x, left, size = pieces[i]
+            x, left, size = pieces[i].label, pieces[i].left, pieces[i].size
             whole = left == size
             if left <= n and n % left == 0:
                 taken.append((x, left, whole))
@@ -132,7 +132,7 @@ def _regroup(lab: tuple[str, ...], before: tuple[int, ...], after: tuple[int, ..
                 i += 1
             elif left % n == 0:
                 taken.append((x, n, False))
-                pieces[i][1] = left // n
+                pieces[i].left = left // n
                 n = 1
             else:
                 return tuple(out) + ("?",) * (len(after) - len(out))
@@ -140,14 +140,23 @@ def _regroup(lab: tuple[str, ...], before: tuple[int, ...], after: tuple[int, ..
     return tuple(out)
 
 
-def _merged_label(taken: list[tuple[str, int, bool]], pieces: list, i: int) -> str:
+@dataclass
+class _Piece:
+    """A dimension before a reshape, consumed piece by piece by the dimensions after it."""
+
+    label: str
+    left: int  # size not yet taken by a dimension after the reshape
+    size: int  # size of the whole dimension
+
+
+def _merged_label(taken: list[tuple[str, int, bool]], pieces: list[_Piece], i: int) -> str:
     if len(taken) == 1:
         x, size, whole = taken[0]
         if whole:
             return x
         if x.startswith("T:"):  # tokens split back into rows and columns
             _, h, w = x.split(":")
-            if size == int(h) and i < len(pieces) and pieces[i][1] == int(w):
+            if size == int(h) and i < len(pieces) and pieces[i].left == int(w):
                 return "H"
             if size == int(w):
                 return "W"
@@ -159,7 +168,8 @@ def _merged_label(taken: list[tuple[str, int, bool]], pieces: list, i: int) -> s
 
 def _subsequence(lab: tuple[str, ...], before: tuple[int, ...], after: tuple[int, ...]) -> tuple[str, ...]:
     """Labels after a reduction or an index (``mean((2, 3))``, ``x[:, 0]``): dims of equal size, in order."""
-    out, j = [], 0
+    out: list[str] = []
+    j = 0
     for n in after:
         while j < len(before) and before[j] != n:
             j += 1
@@ -210,17 +220,22 @@ def _panel(lab: tuple[str, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...
     if rank == 2 and "C" in lab:
         c = lab.index("C")
         other = lab[1 - c]
-        grid = tuple(int(v) for v in other.split(":")[1:]) if other.startswith("T:") else None
+        grid = _token_grid(other)
         return (c, 1 - c), grid                                # tokens as rows, or as their patch grid
     return None
 
 
-def _notes(omitted: list[Op]) -> list[str]:
-    by_reason: dict[str, list[Op]] = {}
-    for op in omitted:
-        by_reason.setdefault(op.omitted, []).append(op)
+def _token_grid(label: str) -> tuple[int, int] | None:
+    """(h, w) of a ``T:h:w`` token label, else None."""
+    if not label.startswith("T:"):
+        return None
+    _, h, w = label.split(":")
+    return int(h), int(w)
+
+
+def _notes(omitted: dict[str, list[Op]]) -> list[str]:
     notes = []
-    for reason, ops in by_reason.items():
+    for reason, ops in omitted.items():
         names = ", ".join(o.id for o in ops[:3]) + (f" and {len(ops) - 3} more" if len(ops) > 3 else "")
         params = sum(o.params for o in ops)
         notes.append(f"{len(ops)} ops are not shown because {reason}: {names}"

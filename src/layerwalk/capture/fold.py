@@ -8,14 +8,18 @@ markers are shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
+from layerwalk.capture._layout import Display
 from layerwalk.capture._ops import Op, OpGraph
 from layerwalk.capture.graph import GraphNode, LayerGraph
 from layerwalk.capture.kinds import TRANSPARENT_KINDS, count_params
-from layerwalk.capture.trackers import Tracker
+from layerwalk.capture.trackers import Marker, Tracker
 
 OUTPUT_ID = "output"
+_T = TypeVar("_T", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -24,13 +28,13 @@ class Folded:
     ends: dict[str, str]            # op id whose output IS the activation → node id
     clone_ids: frozenset[str]       # node ids whose op output is changed in place later in the forward pass
     output_is_probability: bool
-    displays: dict                  # node id → Display, where the recorded tensor is not (batch, C, …) as it is
+    displays: dict[str, Display]    # node id → Display, where the recorded tensor is not (batch, C, …) as it is
 
 
 @dataclass
 class _Group:
     ops: list[Op]
-    inputs: list[str] = None  # resolved input op ids of the head
+    inputs: list[str] = field(default_factory=list)  # resolved input op ids of the head (set by _groups)
 
     @property
     def head(self) -> Op:
@@ -58,7 +62,7 @@ def fold(g: OpGraph, detail: str, module_paths: dict[int, str], notes: tuple[str
 
 
 # --- layers / ops ----------------------------------------------------------------------------------------------
-def _resolver(g: OpGraph, hide_transparent: bool):
+def _resolver(g: OpGraph, hide_transparent: bool) -> dict[str, str]:
     rep: dict[str, str] = {}
     for op in g.ops:
         hidden = ((hide_transparent and op.kind in TRANSPARENT_KINDS) or op.omitted) and op.inputs
@@ -112,7 +116,7 @@ def _finish(g: OpGraph, groups: dict[str, _Group], group_of: dict[str, _Group], 
     nodes: list[GraphNode] = []
     ends: dict[str, str] = {}
     clone: set[str] = set()
-    displays = {}
+    displays: dict[str, Display] = {}
     for head_id, grp in groups.items():
         precursors = _dedup(group_of[i].head.id for i in grp.inputs)
         with_weights = next((o for o in grp.ops if o.params), None)
@@ -133,7 +137,8 @@ def _finish(g: OpGraph, groups: dict[str, _Group], group_of: dict[str, _Group], 
     return _with_output(nodes, ends, clone, producer, out_op, detail, method, displays, notes)
 
 
-def _with_output(nodes, ends, clone, producer: str, out_op: Op, detail: str, method: str, displays=None,
+def _with_output(nodes: list[GraphNode], ends: dict[str, str], clone: set[str], producer: str, out_op: Op,
+                 detail: str, method: str, displays: dict[str, Display] | None = None,
                  notes: tuple[str, ...] = ()) -> Folded:
     probability = out_op.kind == "softmax"
     nodes.append(GraphNode(id=OUTPUT_ID, name="output", kind="output", shape=out_op.shape,
@@ -147,9 +152,9 @@ def _fold_trackers(g: OpGraph, module_paths: dict[int, str]) -> Folded:
     shown = [op for op in g.ops if op.kind in ("input", "tracker", "marker")]
     shown_ids = {op.id for op in shown}
     nearest = _nearest_shown(g, shown_ids)
-    by_name = {}
+    by_name: dict[str, str] = {}
     for op in shown:
-        if op.kind == "tracker":
+        if isinstance(op.module, Tracker):
             by_name[op.module.name] = op.id
         by_name[op.id] = op.id
     by_module = {id(op.module): op.id for op in shown if op.module is not None}
@@ -158,19 +163,19 @@ def _fold_trackers(g: OpGraph, module_paths: dict[int, str]) -> Folded:
     clone: set[str] = set()
     for op in shown:
         module = op.module
-        explicit = getattr(module, "precursors", None)
-        if explicit is not None:
-            precursors = [_resolve_tracker(p, by_name, by_module) for p in explicit]
+        tracker = module if isinstance(module, Tracker) else None
+        if tracker is not None and tracker.precursors is not None:
+            precursors = [_resolve_tracker(p, by_name, by_module) for p in tracker.precursors]
         else:
             precursors = _dedup(n for i in op.inputs for n in nearest[i])
-        tracked = getattr(module, "tracked_module", None)
+        tracked = tracker.tracked_module if tracker is not None else None
         nodes.append(GraphNode(
             id=op.id,
-            name=module.name if op.kind == "tracker" else op.name,
+            name=tracker.name if tracker is not None else op.name,
             kind=op.kind, shape=op.shape if op.kind != "marker" else (),
             params=count_params(tracked), module=module_paths.get(id(tracked)) if tracked is not None else None,
-            precursors=tuple(precursors), label=op.label if op.kind == "tracker" else "",
-            text=getattr(module, "text", None),
+            precursors=tuple(precursors), label=op.label if tracker is not None else "",
+            text=module.text if isinstance(module, Marker) else None,
         ))
         if op.kind != "marker":
             ends[op.id] = op.id
@@ -192,7 +197,7 @@ def _nearest_shown(g: OpGraph, shown: set[str]) -> dict[str, list[str]]:
     return nearest
 
 
-def _resolve_tracker(ref, by_name: dict[str, str], by_module: dict[int, str]) -> str:
+def _resolve_tracker(ref: Tracker | str, by_name: dict[str, str], by_module: dict[int, str]) -> str:
     if isinstance(ref, Tracker) and id(ref) in by_module:
         return by_module[id(ref)]
     if isinstance(ref, str) and ref in by_name:
@@ -202,8 +207,8 @@ def _resolve_tracker(ref, by_name: dict[str, str], by_module: dict[int, str]) ->
                        f"known trackers: {', '.join(sorted(by_name))}")
 
 
-def _dedup(items) -> list:
-    out: list = []
+def _dedup(items: Iterable[_T]) -> list[_T]:
+    out: list[_T] = []
     for i in items:
         if i not in out:
             out.append(i)

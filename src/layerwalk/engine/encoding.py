@@ -29,7 +29,7 @@ class EncodedActivation:
     per_channel: bool = False
 
     @property
-    def step(self):
+    def step(self) -> float | np.ndarray:
         return (self.vmax - self.vmin) / 255.0
 
     def decode(self) -> np.ndarray:
@@ -40,7 +40,7 @@ class EncodedActivation:
         return np.reshape(self.vmin, shape) + q * np.reshape(self.step, shape).astype(np.float32)
 
 
-def _levels(lo: torch.Tensor, hi: torch.Tensor):
+def _levels(lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Range and zero level per entry (tensors), widening the range so 0.0 lands exactly on a level."""
     lo = torch.clamp(lo, max=0.0)
     hi = torch.clamp(hi, min=0.0)
@@ -65,12 +65,17 @@ def encode(t: torch.Tensor, per_channel: bool = False) -> EncodedActivation:
         return EncodedActivation(q.numpy(), vmin.numpy(), vmax.numpy(), zero.to(torch.int64).numpy(), True)
     if t.numel() == 0:
         return EncodedActivation(np.zeros(tuple(t.shape), np.uint8), 0.0, 0.0, 0)
-    lo, hi = (float(v) for v in t.aminmax())
-    if not (math.isfinite(lo) and math.isfinite(hi)):  # min/max propagate NaN and inf
+    low, high = _range(t)
+    if not (math.isfinite(low) and math.isfinite(high)):  # min/max propagate NaN and inf
         t = torch.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0)
-        lo, hi = (float(v) for v in t.aminmax())
-    vmin, vmax, zero, step = _levels_scalar(lo, hi)
-    return EncodedActivation(_quantize(t, step, zero), vmin, vmax, zero)
+        low, high = _range(t)
+    vmin_f, vmax_f, zero_i, step_f = _levels_scalar(low, high)
+    return EncodedActivation(_quantize(t, step_f, zero_i), vmin_f, vmax_f, zero_i)
+
+
+def _range(t: torch.Tensor) -> tuple[float, float]:
+    lo, hi = t.aminmax()
+    return float(lo), float(hi)
 
 
 def _levels_scalar(lo: float, hi: float) -> tuple[float, float, int, float]:
