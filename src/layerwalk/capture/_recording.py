@@ -7,7 +7,7 @@ change while a feature-visualization job runs) never see each other's recordings
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
@@ -25,17 +25,24 @@ class StopForward(Exception):
 
 class Sink:
     def __init__(self, wanted: set[str] | None, stop_after: str | None, clone_ids: frozenset[str],
-                 displays: dict[str, Display] | None = None):
+                 displays: dict[str, Display] | None = None, edits: dict[str, Callable] | None = None):
         self.wanted = wanted
         self.displays = displays or {}
         self.stop_after = stop_after
         self.clone_ids = clone_ids
+        self.edits = edits or {}  # node id → in-place edit of its displayed view (capture/replay.py)
         self.outputs: dict[str, torch.Tensor] = {}
 
     def put(self, node_id: str, value: object) -> None:
+        if isinstance(value, (tuple, list)):  # an op returning several tensors is shown by its first
+            value = next((v for v in value if isinstance(v, torch.Tensor)), None)
+        edit = self.edits.get(node_id)
+        if edit is not None and isinstance(value, torch.Tensor):
+            # Called right after the node's op and before any consumer: an in-place change is what they all see.
+            from layerwalk.capture.replay import display_view
+
+            edit(display_view(self.displays.get(node_id), value))
         if self.wanted is None or node_id in self.wanted:
-            if isinstance(value, (tuple, list)):  # an op returning several tensors is shown by its first
-                value = next((v for v in value if isinstance(v, torch.Tensor)), None)
             if isinstance(value, torch.Tensor):
                 # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
                 value = value.clone() if node_id in self.clone_ids else value

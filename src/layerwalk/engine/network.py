@@ -13,6 +13,7 @@ from PIL import Image
 from torch import nn
 
 from layerwalk.capture import capture_model
+from layerwalk.capture.replay import NodeEdit
 from layerwalk.data import ModelBundle
 from layerwalk.engine._memory import keep_freed_memory, release_freed_memory
 from layerwalk.engine.histograms import Histogram, histogram
@@ -83,6 +84,8 @@ class Network:
         self._lock = threading.Lock()
         self._version = 0
         self._weight_histograms: dict[str, Histogram | None] = {}
+        # In-place changes of node outputs applied in every forward pass (channel ablation, layerwalk.probing).
+        self.edits: dict[str, NodeEdit] = {}
         self.snapshot: Snapshot = self.set_input(*self._initial_input())
         release_freed_memory()
 
@@ -121,12 +124,30 @@ class Network:
             x = to_tensor(display, self.mean, self.std)
         with self._lock:
             with torch.inference_mode():
-                outputs = self.captured.run(x.to(self.device))
+                outputs = self.captured.run(x.to(self.device), edits=self.edits or None)
             activations = {k: v[0].float().cpu() for k, v in outputs.items()}
             self._version += 1
             snap = Snapshot(self._version, source, display, activations, self.graph, self.class_names)
             self.snapshot = snap
         return snap
+
+    def set_edits(self, edits: dict[str, NodeEdit]) -> Snapshot:
+        """Change the node edits (e.g. ``{"layer2.0.conv1": ZeroChannels((3, 7))}``; ``{}`` resets) and re-run only
+        the layers from the first changed node on, from the current input; returns the new snapshot."""
+        with self._lock:
+            old, snap = self.edits, self.snapshot
+            changed = [n.id for n in self.graph if old.get(n.id) != edits.get(n.id)]
+            self.edits = dict(edits)
+            if not changed:
+                return snap
+            recorded = {k: v.unsqueeze(0).to(self.device) for k, v in snap.activations.items()}
+            with torch.inference_mode():
+                outputs = self.captured.rerun(recorded, changed, edits=self.edits)
+            activations = {**snap.activations, **{k: v[0].float().cpu() for k, v in outputs.items()}}
+            self._version += 1
+            self.snapshot = Snapshot(self._version, snap.source, snap.input_image, activations, self.graph,
+                                     self.class_names)
+        return self.snapshot
 
     def preprocess(self, image: Image.Image) -> torch.Tensor:
         """PIL image → normalised (1, C, H, W) tensor as the model expects it."""
