@@ -16,13 +16,14 @@ from layerwalk.engine import Network, Snapshot, export_layer
 
 __all__ = ["capture", "capture_model", "CapturedModel", "LayerGraph", "GraphNode", "Tracker", "Marker", "Network",
            "Snapshot", "export_layer", "load_model", "load_dataset", "featurevis", "serve", "show", "stop", "data",
-           "errors", "load_precomputed", "analysis", "attribute", "attribution"]
+           "errors", "load_precomputed", "analysis", "attribute", "attribution", "influence"]
 
 _LAZY = {"featurevis": ("layerwalk.featurevis", None), "serve": ("layerwalk.server", "serve"),
          "show": ("layerwalk.server", "show"), "stop": ("layerwalk.server", "stop"),
          "load_precomputed": ("layerwalk.precompute", "load_precomputed"),
          "analysis": ("layerwalk.analysis", None), "attribute": ("layerwalk.attribution", "attribute"),
-         "attribution": ("layerwalk.attribution", None)}
+         "attribution": ("layerwalk.attribution", None),
+         "influence": ("layerwalk.influence", None)}  # the package is callable: layerwalk.influence(...)
 
 
 def __getattr__(name: str):

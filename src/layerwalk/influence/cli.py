@@ -1,0 +1,92 @@
+"""``layerwalk influence``: which training images made a trained model's decisions (parser and work; the main
+CLI only registers ``add_influence``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["add_influence"]
+
+
+def add_influence(sub) -> None:
+    from layerwalk.influence.run import METHODS
+
+    p = sub.add_parser("influence", help="training-data attribution of a 'layerwalk train' run: proponents, "
+                                         "opponents and self-influence per layer (EK-FAC, LiSSA, TracIn)")
+    p.add_argument("run", help="'layerwalk train' output folder (its config, weights and checkpoints are used)")
+    p.add_argument("--method", choices=METHODS, default="ekfac")
+    p.add_argument("--queries", default="0-3", help="test-set images to explain, e.g. 0-9,15 (default 0-3)")
+    p.add_argument("--train-limit", type=int, help="score only the first N training images")
+    p.add_argument("--layers", default="all", help="all | last | comma-separated module paths")
+    p.add_argument("--top", type=int, default=8, help="proponents and opponents per query")
+    p.add_argument("--damping", type=float, help="added to the Hessian (default: EK-FAC heuristic; LiSSA 0.01)")
+    p.add_argument("--lissa-scale", type=float, default=50.0)
+    p.add_argument("--lissa-depth", type=int, default=500)
+    p.add_argument("--no-self-influence", action="store_true", help="skip each training image's self-influence")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--out", required=True, help="folder for influence.json and influence.safetensors")
+    p.set_defaults(run=_run_influence)
+
+
+def parse_indices(text: str) -> list[int]:
+    """"0-3,7" → [0, 1, 2, 3, 7]."""
+    from layerwalk.errors import SpecError
+
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            out.extend(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise SpecError(f"--queries must look like 0-9,15, got {text!r}") from None
+    return out
+
+
+def _run_influence(args) -> int:
+    from safetensors.torch import save_file
+    from tqdm import tqdm
+
+    from layerwalk.errors import SpecError
+    from layerwalk.influence.lissa import LissaParams
+    from layerwalk.influence.run import influence
+    from layerwalk.influence.run_data import load_run_data
+
+    data = load_run_data(args.run)
+    queries = parse_indices(args.queries)
+    if max(queries) >= len(data.test):
+        raise SpecError(f"--queries goes up to {max(queries)}, but the test set has {len(data.test)} images")
+    train = data.train if args.train_limit is None else data.train.subset(range(min(args.train_limit,
+                                                                                     len(data.train))))
+    layers = args.layers if args.layers in ("all", "last") else args.layers.split(",")
+    bar = tqdm(total=100, unit="%", desc=f"influence ({args.method})")
+    result = influence(data.model, train, data.test.inputs[queries], method=args.method, layers=layers,
+                       self_influence=not args.no_self_influence and args.method != "lissa",
+                       damping=args.damping, seed=args.seed, cache=not args.no_cache,
+                       checkpoints=args.run if args.method == "tracin" else None,
+                       lissa=LissaParams(scale=args.lissa_scale, depth=args.lissa_depth),
+                       progress=lambda f, m: (bar.update(round(100 * f) - bar.n), bar.set_postfix_str(m)))
+    bar.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = result.to_dict(top=args.top) | {"queries_test_indices": queries}
+    (out / "influence.json").write_text(json.dumps(summary, indent=1))
+    tensors = {"per_layer": result.scores.per_layer.contiguous()}
+    if result.self_influence_per_layer is not None:
+        tensors["self_influence"] = result.self_influence_per_layer.contiguous()
+    save_file(tensors, str(out / "influence.safetensors"), metadata={"layers": json.dumps(list(result.layers))})
+    _print_summary(summary, queries)
+    print(f"wrote {out / 'influence.json'} and {out / 'influence.safetensors'} ({result.seconds:.1f} s"
+          f"{', cached' if result.cached else ''})")
+    return 0
+
+
+def _print_summary(summary: dict, queries: list[int]) -> None:
+    for test_index, q in zip(queries, summary["queries"]):
+        pro = ", ".join(f"#{r['index']} {r['class_name']} {r['score']:+.3g}" for r in q["proponents"][:3])
+        con = ", ".join(f"#{r['index']} {r['class_name']} {r['score']:+.3g}" for r in q["opponents"][:3])
+        print(f"test {test_index} (class {q['label']}): proponents {pro}; opponents {con}")
+    if summary["self_influence"]:
+        top = ", ".join(f"#{r['index']} {r['class_name']}" for r in summary["self_influence"][:5])
+        print(f"highest self-influence (check their labels): {top}")
