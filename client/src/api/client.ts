@@ -3,6 +3,8 @@ import { parseActivations } from './activation-format';
 import type { components, paths } from './schema';
 import type {
   ActivationSet,
+  AnalysisRequest,
+  AnalysisSelection,
   AttributionMethod,
   AttributionRequest,
   AttributionResult,
@@ -17,6 +19,8 @@ import type {
   LayerHistograms,
   NetworkGraph,
   NetworkInfo,
+  ReceptiveFields,
+  SelectionState,
 } from './types';
 
 /** A failed API call: `what` names the action in words a user understands ("load the activations of n0"). */
@@ -178,6 +182,52 @@ export class ApiClient {
   /** The input-level map of class `target` blended over the input image (PNG). */
   attributionInputUrl(nid: string, key: string, target: number): string {
     return this.href('/api/networks/{nid}/attributions/{key}/input.png', { nid, key }, `?target=${target}`);
+  }
+
+  /** Start an analysis job (stats, dead, pca, tsne, focus…) of a network; its result is served by the URLs below. */
+  startAnalysis(nid: string, request: AnalysisRequest): Promise<JobCreated> {
+    return this.call(
+      `start the ${request.what} analysis of ${nid}`,
+      this.http.POST('/api/networks/{nid}/analysis', { params: { path: { nid } }, body: request }),
+    );
+  }
+
+  /** A finished analysis as JSON (one layer of it, or all); the caller knows the shape from its `what`. */
+  async analysisData<T>(nid: string, job: string, layer?: string): Promise<T> {
+    const data = await this.call<Record<string, unknown>>(
+      `load the analysis ${job} of ${nid}`,
+      this.http.GET('/api/networks/{nid}/analysis/{job}/data', { params: { path: { nid, job }, query: { layer } } }),
+    );
+    return data as T;
+  }
+
+  /** Download URLs of a finished analysis: its chart (PNG), table (CSV) and data (JSON). */
+  analysisExportUrl(nid: string, job: string, kind: 'chart.png' | 'table.csv' | 'data', layer?: string): string {
+    const query = layer === undefined ? '' : `?layer=${encodeURIComponent(layer)}`;
+    if (kind === 'chart.png') return this.href('/api/networks/{nid}/analysis/{job}/chart.png', { nid, job }, query);
+    if (kind === 'table.csv') return this.href('/api/networks/{nid}/analysis/{job}/table.csv', { nid, job }, query);
+    return this.href('/api/networks/{nid}/analysis/{job}/data', { nid, job }, query);
+  }
+
+  receptiveFields(nid: string): Promise<ReceptiveFields> {
+    return this.call(
+      `load the receptive fields of ${nid}`,
+      this.http.GET('/api/networks/{nid}/analysis/receptive-fields', { params: { path: { nid } } }),
+    );
+  }
+
+  selection(nid: string): Promise<SelectionState> {
+    return this.call(
+      `load the selection of ${nid}`,
+      this.http.GET('/api/networks/{nid}/analysis/selection', { params: { path: { nid } } }),
+    );
+  }
+
+  setSelection(nid: string, selection: AnalysisSelection): Promise<SelectionState> {
+    return this.call(
+      `share the selection of ${nid}`,
+      this.http.PUT('/api/networks/{nid}/analysis/selection', { params: { path: { nid } }, body: selection }),
+    );
   }
 
   job(id: string): Promise<Job> {

@@ -1,10 +1,12 @@
 import type { ApiClient } from './client';
 import { ApiError } from './client';
-import type { InputEvent, Job } from './types';
+import type { InputEvent, Job, SelectionState } from './types';
 
 export interface ServerEventHandlers {
   input(event: InputEvent): void;
   job?(job: Job): void;
+  /** the linked views' selection of a network changed (by any client, or from Python) */
+  selection?(selection: SelectionState): void;
   /** Called with false when the server stops answering and true when it is back. */
   connection(online: boolean): void;
 }
@@ -37,6 +39,7 @@ export function subscribeServerEvents(api: ApiClient, handlers: ServerEventHandl
     };
     source.addEventListener('input', (e) => handlers.input(JSON.parse((e as MessageEvent).data)));
     source.addEventListener('job', (e) => handlers.job?.(JSON.parse((e as MessageEvent).data)));
+    source.addEventListener('selection', (e) => handlers.selection?.(JSON.parse((e as MessageEvent).data)));
   };
 
   const startPolling = () => {

@@ -33,6 +33,13 @@ export type AttributionMethod = Schemas['MethodInfo'];
 export type AttributionRequest = Schemas['AttributionRequest'];
 export type AttributionResult = Schemas['AttributionResultOut'];
 
+export type AnalysisRequest = Schemas['AnalysisRequest'];
+export type AnalysisSelection = Schemas['AnalysisSelection'];
+/** the linked views' selection; also `event: selection` on /api/events */
+export type SelectionState = Schemas['SelectionState'];
+export type ReceptiveFields = Schemas['ReceptiveFieldsResponse'];
+export type ReceptiveField = Schemas['ReceptiveFieldInfo'];
+
 /** `event: input` on /api/events: a network got a new input (server-sent events are not in the OpenAPI document). */
 export type InputEvent = Pick<InputResult, 'network' | 'version' | 'source'>;
 

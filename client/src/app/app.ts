@@ -28,6 +28,8 @@ import { enableFileDrop, makeDatasetInteractive, makeStationInteractive, putBack
 import type { AppContext } from './context';
 import { installDebugApi } from './debug-api';
 import { installAttributionKeys } from './attribution';
+import { installCharts } from '../charts/charts';
+import { chartsDebug } from '../charts/charts-debug';
 import { attributionDebug } from './attribution-debug';
 import { FrameScheduler } from './frame-scheduler';
 import { RenderGate } from './render-gate';
@@ -84,6 +86,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   const vr = createVrMode(ctx, overlay);
   Object.assign(debug, { vr: vr.debug, attribution: attributionDebug(ctx) });
   installAttributionKeys(ctx);
+  const charts = installCharts(ctx);
+  Object.assign(debug, { charts: chartsDebug(ctx, charts) });
   startRenderLoop(ctx, vr, flight);
 
   const boot = async () => {
@@ -93,6 +97,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     if (!progress.sceneReady) {
       // built once; a retry after a failed first load only reloads the activations
       buildScene(ctx, networks, datasets, await Promise.all(networks.map((n) => ctx.api.graph(n.id))));
+      charts.linkViews();
       search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
       progress.sceneReady = true;
     }
@@ -115,6 +120,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   };
   void connect();
   subscribeServerEvents(ctx.api, {
+    selection: (s) => charts.receive(s),
     input(e) {
       const view = ctx.views.get(e.network);
       if (view) ctx.refresh(e.network, e.version).catch((err) => ctx.reportError(err));
