@@ -234,6 +234,27 @@ export class ApiClient {
     return this.call(`follow job ${id}`, this.http.GET('/api/jobs/{id}', { params: { path: { id } } }));
   }
 
+  /** The precomputed run (`layerwalk serve --precomputed DIR`) that serves this network: dataset, k, layers. */
+  precomputed(nid: string): Promise<components['schemas']['PrecomputedInfo']> {
+    return this.call(
+      `find precomputed dataset examples of ${nid}`,
+      this.http.GET('/api/networks/{nid}/precomputed', { params: { path: { nid } } }),
+    );
+  }
+
+  /** The dataset images that excite `channel` of layer `lid` most, best first (at most `limit`). */
+  layerTopK(nid: string, lid: string, channel: number, limit: number): Promise<components['schemas']['TopKResponse']> {
+    return this.call(
+      `load the top dataset examples of ${lid} channel ${channel}`,
+      this.http.GET('/api/networks/{nid}/layers/{lid}/topk', { params: { path: { nid, lid }, query: { channel, limit } } }),
+    );
+  }
+
+  /** Each channel's top dataset crop as one atlas PNG (the layer's channel grid). */
+  layerTopKAtlasUrl(nid: string, lid: string): string {
+    return this.href('/api/networks/{nid}/layers/{lid}/topk.png', { nid, lid });
+  }
+
   /**
    * Load and decode an image the API serves (a dataset item, a network's input); `what` names it for the error.
    * ImageBitmaps are drawn into canvases; `imageElement` is for textures (three.js flips those, not bitmaps).

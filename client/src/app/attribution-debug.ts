@@ -3,6 +3,7 @@ import type { AttributionRequest } from '../api/types';
 import type { PanelMode } from '../scene/attribution-modes';
 import { analyzeNetwork, attributionState, selectTarget, setNetworkMode, setPanelMode } from './attribution';
 import type { AppContext } from './context';
+import { methodPicker } from './method-picker';
 
 const _v = new Vector3();
 
@@ -23,7 +24,7 @@ export function attributionDebug(ctx: AppContext) {
       const s = attributionState(view);
       const r = s.result;
       return {
-        mode: s.mode, target: s.target, running: !!s.running, stationNote: view.station.note,
+        mode: s.mode, target: s.target, method: s.method, running: !!s.running, stationNote: view.station.note,
         result: r && { key: r.key, method: r.method, version: r.version, targets: r.targets.map((t) => t.index),
           layers: r.layers.map((l) => l.id), sanity: r.sanity, cost: r.cost },
         card: view.outputId ? view.cards.get(view.outputId)?.state.analysis ?? null : null,
@@ -44,6 +45,20 @@ export function attributionDebug(ctx: AppContext) {
     selectTarget: (classIndex: number, nid = 'n0') => selectTarget(ctx, viewOf(nid), classIndex),
     setPanelMode: (lid: string, mode: PanelMode, nid = 'n0') => setPanelMode(ctx, viewOf(nid), lid, mode),
     setNetworkMode: (mode: PanelMode, nid = 'n0') => setNetworkMode(ctx, viewOf(nid), mode),
+    /** the method picker beside the input canvas: the chosen method, the one running, the buttons it shows */
+    picker(nid = 'n0') {
+      const p = methodPicker(viewOf(nid));
+      return p ? { selected: p.selected, running: p.running, methods: p.methods.map((m) => m.name) } : null;
+    },
+    /** world point of the centre of a method's button on the picker (the mouse or a VR controller aims there) */
+    methodWorld(name: string, nid = 'n0') {
+      const p = methodPicker(viewOf(nid));
+      const uv = p?.methodUv(name);
+      if (!p || !uv) return null;
+      const g = (p.object.geometry as unknown as { parameters: { width: number; height: number } }).parameters;
+      p.object.updateWorldMatrix(true, false);
+      return p.object.localToWorld(_v.set((uv[0] - 0.5) * g.width, (uv[1] - 0.5) * g.height, 0)).toArray();
+    },
     /** world point of the centre of the i-th class bar on the input canvas (a VR controller aims there) */
     barWorld(i: number, nid = 'n0') {
       const station = viewOf(nid).station;

@@ -7,7 +7,8 @@ import type { AppContext } from './context';
 import { followJob } from './featurevis';
 
 /** The method of "Analyze network" (the dissertation's button), and its sanity check (a few more runs). */
-export const DEFAULT_REQUEST: AttributionRequest = { method: 'gradcam', targets: null, layers: null, params: {}, sanity: true };
+export const DEFAULT_METHOD = 'gradcam';
+export const DEFAULT_REQUEST: AttributionRequest = { method: DEFAULT_METHOD, targets: null, layers: null, params: {}, sanity: true };
 
 /** What a network shows of its last analysis: the result, the selected target and the maps fetched so far. */
 interface AttributionState {
@@ -19,6 +20,8 @@ interface AttributionState {
   overlays: Map<number, ImageBitmap | null>;
   /** the mode chosen for the whole network (output card, M key); the input overlay follows it */
   mode: PanelMode;
+  /** the method the next analysis runs (the method picker beside the input canvas chooses it) */
+  method: string;
   running: Promise<AttributionResult | null> | null;
 }
 
@@ -36,22 +39,37 @@ const states = new WeakMap<NetworkView, AttributionState>();
 export function attributionState(view: NetworkView): AttributionState {
   let s = states.get(view);
   if (!s) {
-    s = { result: null, label: '', target: null, maps: new Map(), overlays: new Map(), mode: 'activations', running: null };
+    s = {
+      result: null, label: '', target: null, maps: new Map(), overlays: new Map(), mode: 'activations',
+      method: DEFAULT_METHOD, running: null,
+    };
     states.set(view, s);
   }
   return s;
 }
 
 /**
- * Run an attribution method for the network's current input (default: Grad-CAM for the top-5 classes at every
- * spatial layer, with the sanity check), with progress on the output card; then show it for the first target
+ * Run an attribution method for the network's current input (default: the chosen method — Grad-CAM unless the
+ * picker chose another — for the top-5 classes at every spatial layer, with the sanity check), with progress on the output card; then show it for the first target
  * (or the one already selected) and switch the panels to attribution. Resolves with the result (null if the job
  * failed or was cancelled). A second call while one runs joins it.
  */
 export function analyzeNetwork(ctx: AppContext, view: NetworkView, request: Partial<AttributionRequest> = {}) {
   const s = attributionState(view);
-  s.running ??= runAnalysis(ctx, view, { ...DEFAULT_REQUEST, ...request }).finally(() => (s.running = null));
+  s.running ??= runAnalysis(ctx, view, { ...DEFAULT_REQUEST, method: s.method, ...request }).finally(() => (s.running = null));
   return s.running;
+}
+
+/**
+ * The method picker's choice: later analyses use `method`, and one runs now for the classes shown (the selected
+ * target stays selected). A running analysis of another method finishes first, then this one starts.
+ */
+export async function chooseMethod(ctx: AppContext, view: NetworkView, method: string): Promise<AttributionResult | null> {
+  const s = attributionState(view);
+  s.method = method;
+  while (s.running) await s.running.catch(() => null);
+  if (s.method !== method) return null; // another choice came in while waiting: that one runs
+  return analyzeNetwork(ctx, view);
 }
 
 async function runAnalysis(ctx: AppContext, view: NetworkView, body: AttributionRequest): Promise<AttributionResult | null> {
@@ -73,7 +91,8 @@ async function runAnalysis(ctx: AppContext, view: NetworkView, body: Attribution
   const keep = result.targets.some((t) => t.index === s.target);
   await showTarget(ctx, view, keep ? s.target! : result.targets[0].index);
   if (s.mode === 'activations') setNetworkMode(ctx, view, 'attribution');
-  ctx.toast(`${label} for ${result.targets.length} classes — click a class on the input canvas to see why it was chosen`, 'ok');
+  const where = result.layers.length ? '' : ' (an input-level map only: see the input canvas)';
+  ctx.toast(`${label} for ${result.targets.length} classes${where} — click a class on the input canvas to see why it was chosen`, 'ok');
   return result;
 }
 
@@ -136,7 +155,7 @@ async function showTarget(ctx: AppContext, view: NetworkView, classIndex: number
 let methods: Promise<AttributionMethod[]> | null = null;
 
 /** The server's attribution methods (names, labels, what the literature says about their sanity), asked once. */
-function methodsOf(ctx: AppContext): Promise<AttributionMethod[]> {
+export function methodsOf(ctx: AppContext): Promise<AttributionMethod[]> {
   const asked = methods ?? ctx.api.attributionMethods();
   methods = asked;
   asked.catch(() => methods === asked && (methods = null)); // ask again next time

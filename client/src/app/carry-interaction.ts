@@ -67,6 +67,8 @@ export function makeDatasetInteractive(ctx: AppContext, panel: DatasetPanel): vo
       } else if (t.kind === 'noise') {
         const seed = Math.floor(Math.random() * 2 ** 31);
         pickUp(ctx, { source: { source: 'noise', seed }, label: `noise #${seed % 10000}` }, null);
+      } else if (t.kind === 'all') {
+        panel.showPage(panel.page).catch((err) => ctx.reportError(err)); // leave the ranking
       } else {
         panel.showPage(panel.page + (t.kind === 'next' ? 1 : -1)).catch((err) => ctx.reportError(err));
       }

@@ -10,6 +10,7 @@ import type { NetworkView } from '../scene/network-view';
 import { formatShape, formatValue } from '../scene/text';
 import type { AppContext } from './context';
 import { analyzeNetwork, cycleImportance, setNetworkMode, setPanelMode } from './attribution';
+import { toggleExamples } from './dataset-examples';
 import { startFeatureVis } from './featurevis';
 
 const _target = new Vector3();
@@ -113,6 +114,8 @@ function cardAction(ctx: AppContext, view: NetworkView, lid: string, button: Car
     else setPanelMode(ctx, view, lid, mode);
   } else if (button === 'importance') {
     cycleImportance(ctx, view, lid);
+  } else if (button === 'examples') {
+    toggleExamples(ctx, view, lid).catch((err) => ctx.reportError(err));
   } else if (button === 'analyze') {
     analyzeNetwork(ctx, view).catch((err) => ctx.reportError(err));
   } else if (button === 'reset') {

@@ -7,6 +7,8 @@ import { COLORS, FONT, fitText, roundRect } from './text';
 export type DatasetTarget =
   | { kind: 'item'; item: DatasetItem; image: CanvasImageSource | null }
   | { kind: 'prev' | 'next' | 'noise' }
+  /** leave a ranking, back to the dataset's pages */
+  | { kind: 'all' }
   | null;
 
 export interface DatasetPanel {
@@ -18,6 +20,13 @@ export interface DatasetPanel {
   targetAt(u: number, v: number): DatasetTarget;
   setHover(target: DatasetTarget): void;
   showPage(page: number): Promise<void>;
+  /**
+   * Show these images in this order instead of a page (e.g. the most activating ones for a channel, from the
+   * precomputed top-k), each with a note under it; the prev button leads back to the pages.
+   */
+  showRanking(title: string, entries: { index: number; note: string }[]): Promise<void>;
+  /** the title of the ranking shown, or null when a page is shown */
+  readonly ranking: string | null;
   /** uv centre of item slot i on the current page (tests, benchmarks) */
   itemUv(i: number): [number, number];
   update(): void;
@@ -47,6 +56,7 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
   let page = 0;
   let hover: DatasetTarget = null;
   let request = 0;
+  let ranking: { title: string; notes: string[] } | null = null;
   const pages = Math.max(1, Math.ceil(dataset.size / PAGE_SIZE));
 
   const paint = () => {
@@ -56,19 +66,19 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
     ctx.fill();
     ctx.fillStyle = COLORS.text;
     ctx.font = `600 28px ${FONT}`;
-    fitText(ctx, `Dataset · ${dataset.name}`, 20, 42, W - 300);
+    fitText(ctx, ranking ? ranking.title : `Dataset · ${dataset.name}`, 20, 42, W - 300);
     ctx.textAlign = 'right';
     ctx.font = `18px ${FONT}`;
     ctx.fillStyle = COLORS.dim;
     ctx.fillText(`${dataset.size} images · click one to pick it up`, W - 20, 40);
     ctx.textAlign = 'left';
     for (let i = 0; i < PAGE_SIZE; i++) paintItem(i);
-    paintButton('prev', '◀ prev', page > 0);
-    paintButton('next', 'next ▶', page < pages - 1);
+    paintButton('prev', ranking ? '✕ all images' : '◀ prev', ranking !== null || page > 0);
+    if (!ranking) paintButton('next', 'next ▶', page < pages - 1);
     paintButton('noise', '🎲 noise', true);
     ctx.fillStyle = COLORS.dim;
     ctx.font = `18px ${FONT}`;
-    ctx.fillText(`page ${page + 1} / ${pages}`, 350, BAR_Y + 32);
+    ctx.fillText(ranking ? 'best first' : `page ${page + 1} / ${pages}`, 350, BAR_Y + 32);
   };
 
   const paintItem = (i: number) => {
@@ -88,7 +98,7 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
     ctx.fillStyle = COLORS.text;
     ctx.font = `15px ${FONT}`;
     ctx.textAlign = 'center';
-    fitText(ctx, item.class_name ?? `#${item.index}`, x + THUMB / 2, y + THUMB + 20, CELL_W - 8);
+    fitText(ctx, ranking?.notes[i] ?? item.class_name ?? `#${item.index}`, x + THUMB / 2, y + THUMB + 20, CELL_W - 8);
     ctx.textAlign = 'left';
   };
 
@@ -109,7 +119,21 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
     const result = await api.datasetItems(dataset.id, p * PAGE_SIZE, PAGE_SIZE);
     if (mine !== request) return;
     page = p;
-    items = result.items;
+    ranking = null;
+    show(mine, result.items);
+  };
+
+  const showRanking = async (title: string, entries: { index: number; note: string }[]) => {
+    const mine = ++request;
+    // the class of each image, as a page shows it (one item each: rankings are short)
+    const found = await Promise.all(entries.slice(0, PAGE_SIZE).map((e) => api.datasetItems(dataset.id, e.index, 1)));
+    if (mine !== request) return;
+    ranking = { title, notes: entries.map((e) => e.note) };
+    show(mine, found.map((r, i) => r.items[0] ?? { index: entries[i].index, label: null, class_name: null }));
+  };
+
+  const show = (mine: number, shown: DatasetItem[]) => {
+    items = shown;
     images = items.map(() => null);
     panel.invalidate();
     items.forEach(async (item, i) => {
@@ -139,7 +163,8 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
       if (y >= BAR_Y && y <= BAR_Y + 48) {
         for (const id of ['prev', 'next', 'noise'] as const) {
           const [bx, bw] = BUTTONS[id];
-          if (x >= bx && x <= bx + bw) return { kind: id };
+          if (x < bx || x > bx + bw || (ranking && id === 'next')) continue;
+          return ranking && id === 'prev' ? { kind: 'all' } : { kind: id };
         }
         return null;
       }
@@ -156,6 +181,10 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
       panel.invalidate();
     },
     showPage: (p) => showPage(Math.max(0, Math.min(pages - 1, p))),
+    showRanking,
+    get ranking() {
+      return ranking?.title ?? null;
+    },
     itemUv(i) {
       const x = (i % COLS) * CELL_W + CELL_W / 2;
       const y = GRID_Y + Math.floor(i / COLS) * CELL_H + THUMB / 2;

@@ -21,10 +21,12 @@ export interface InfoCardState {
   importance: ImportanceView;
   /** the output card after "Analyze network": method, cost and the sanity badge */
   analysis: { title: string; detail: string; sanity: { passes: boolean | null; text: string } } | null;
+  /** the panel shows its channels' top dataset crops (precomputed; the ▦ button) */
+  examples?: boolean;
 }
 
 export type CardButton =
-  | 'featurevis' | 'export' | 'reset' | 'analyze' | 'importance' | 'mode-activations' | 'mode-attribution' | 'mode-blend';
+  | 'featurevis' | 'export' | 'reset' | 'examples' | 'analyze' | 'importance' | 'mode-activations' | 'mode-attribution' | 'mode-blend';
 
 export const CARD_SIZE = { width: 320, height: 240 };
 /** world size in metres */
@@ -42,9 +44,10 @@ const ROW1 = 174;
 const ROW2 = 206;
 const BUTTON_H = 28;
 const BUTTONS: ButtonSpec[] = [
-  { id: 'featurevis', x: 10, y: ROW1, w: 106, on: 'all' },
-  { id: 'export', x: 122, y: ROW1, w: 92, on: 'all' },
-  { id: 'reset', x: 220, y: ROW1, w: 90, on: 'all' },
+  { id: 'featurevis', x: 10, y: ROW1, w: 100, on: 'all' },
+  { id: 'export', x: 114, y: ROW1, w: 66, on: 'all' },
+  { id: 'reset', x: 184, y: ROW1, w: 60, on: 'all' },
+  { id: 'examples', x: 248, y: ROW1, w: 62, on: 'all' },
   { id: 'importance', x: 10, y: ROW2, w: 136, on: 'layer' },
   { id: 'analyze', x: 10, y: ROW2, w: 136, on: 'output' },
   { id: 'mode-activations', x: 150, y: ROW2, w: 52, on: 'all' },
@@ -94,7 +97,7 @@ export function paintInfoCard(ctx: CanvasRenderingContext2D, w: number, h: numbe
   if (s.top) paintTopClasses(ctx, s.top, 12, 112, w - 24);
   else paintWeightHistogram(ctx, s, 12, 112, w - 24);
   paintJob(ctx, s, 12, 163, w - 24);
-  for (const b of buttonsOf(isOutputCard(s))) paintButton(ctx, b, buttonLabel(b.id, s), s.hover === b.id, s.mode === modeOf(b.id));
+  for (const b of buttonsOf(isOutputCard(s))) paintButton(ctx, b, buttonLabel(b.id, s), s.hover === b.id, s.mode === modeOf(b.id) || (b.id === 'examples' && !!s.examples));
 }
 
 function modeOf(button: CardButton): PanelMode | null {
@@ -105,7 +108,7 @@ function buttonLabel(id: CardButton, s: InfoCardState): string {
   const mode = modeOf(id);
   if (mode) return MODE_LABEL[mode];
   if (id === 'importance') return IMPORTANCE_LABEL[s.importance];
-  return { featurevis: '✦ feature vis', export: '⤓ export', reset: '⟲ reset', analyze: '▶ Analyze network' }[id as string] ?? id;
+  return { featurevis: '✦ feature vis', export: '⤓ export', reset: '⟲ reset', examples: '▦ data', analyze: '▶ Analyze network' }[id as string] ?? id;
 }
 
 function paintButton(ctx: CanvasRenderingContext2D, b: ButtonSpec, label: string, hover: boolean, active: boolean): void {
