@@ -109,7 +109,7 @@ export function deadChart(dead: DeadLayer): ScatterSpec {
   const log = positive.length > 0 && Math.max(...positive) / floor > 100;
   const energy = f.map((x) => (log ? Math.log10(Math.max(x.energy, floor)) : x.energy));
   const x: Axis = { label: '% negative weights', lo: 0, hi: 100 };
-  const y = axisOver(log ? 'energy (log10 Σw²)' : 'energy Σw²', energy, 0.05);
+  const y = { ...axisOver(log ? 'energy Σw² (log scale)' : 'energy Σw²', energy, 0.05), log };
   const peak = Math.max(1e-12, ...f.map((x) => x.max_activation));
   const colors = new Float32Array(f.length * 3);
   f.forEach((h, i) => colors.set(h.dead ? DEAD_COLOR : ramp(Math.sqrt(Math.max(0, h.max_activation) / peak)), i * 3));
