@@ -19,6 +19,7 @@ from client_actions import click_at
 from conftest import RealServer, api, open_client
 from PIL import Image
 from test_attribution import changed, panel_pixels, show_layer, wait_drawn
+from vr_emulator import IWER_JS, EmulatedQuest, open_vr_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -172,3 +173,42 @@ def test_dataset_examples_mode_crops_fan_out_ranking_and_drop(page, precomputed_
     api(url, "networks/n0/input", {"source": "dataset", "dataset": "d0", "index": rows[i]["image"]})
     assert dropped == fetch(f"{url}api/networks/n0/input.png")
     assert page.errors == []
+
+
+def test_vr_controller_picks_a_method_and_pins_a_channel_s_examples(browser, precomputed_server):
+    if not IWER_JS.exists():
+        pytest.skip("client/node_modules/iwer missing (cd client && npm install)")
+    client = open_vr_client(browser, precomputed_server.url)
+    try:
+        posted: list[dict] = []
+        client.page.on("request", lambda r: r.method == "POST" and r.url.endswith("/attributions")
+                       and posted.append(json.loads(r.post_data)))
+        quest = EmulatedQuest(client)
+        quest.enter()
+        client.page.wait_for_function("window.__layerwalk.attribution.picker().methods.length > 0", timeout=30_000)
+
+        def press(world_point, hover_prefix):
+            quest.vr("V.placeRig(arg[0], arg[2] + 1.2, 0)", world_point)
+            quest.aim("right", world_point)
+            quest.wait_hover("right", hover_prefix)
+            quest.click("right")
+
+        press(client.lw("L.attribution.methodWorld('saliency')"), "method-picker")
+        client.page.wait_for_function("window.__layerwalk.attribution.picker().selected === 'saliency'", timeout=10_000)
+        client.page.wait_for_function("window.__layerwalk.attribution.state().running", timeout=30_000)
+        assert client.lw("L.attribution.state().method") == "saliency"
+
+        press(quest.vr(f"V.cardButtonWorld('n0', '{LAYER}', 'examples')"), "info-cards")
+        client.page.wait_for_function(f"window.__layerwalk.examples.state('{LAYER}').shown.includes('{LAYER}')",
+                                      timeout=30_000)
+        press(client.lw(f"L.examples.tileWorld('{LAYER}', 3)"), f"layer:{LAYER}")
+        client.page.wait_for_function(f"(() => {{ const s = window.__layerwalk.examples.state('{LAYER}');"
+                                      " return s.fanVisible && s.fanOf.channel === 3 && s.fan.length === 9; })()",
+                                      timeout=30_000)
+        # the trigger selected the tile: the dataset panel lists that channel's most activating images
+        client.page.wait_for_function("(window.__layerwalk.ctx.datasetPanels[0].ranking || '').endsWith('ch 3')",
+                                      timeout=30_000)
+        assert [p["method"] for p in posted] == ["saliency"]
+        assert client.errors == []
+    finally:
+        client.page.close()
