@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 import torch
 from torch import nn
@@ -15,7 +16,6 @@ from layerwalk.capture._recording import Sink, StopForward, recording
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.fold import OUTPUT_ID, fold
 from layerwalk.capture.graph import LayerGraph
-from layerwalk.capture.replay import NodeEdit, replay
 from layerwalk.errors import CaptureError
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,12 @@ class CapturedModel:
         if method not in ("auto", "fx", "dynamic"):
             raise ValueError(f"method must be auto, fx or dynamic, got {method!r}")
         self.model = model
-        self._fx = self._dyn = None
+        self._fx: FxCapture | None = None
+        self._dyn: DynamicCapture | None = None
         example = example_input[:1]  # the batch dimension is found by comparing a batch of 1 with one of 2
-        op_graph = self._capture(model, example, method)
-        notes = assign(op_graph, self._batch2_shapes(example))
+        capture = self._capture(model, example, method)
+        op_graph = capture.op_graph
+        notes = assign(op_graph, self._batch2_shapes(capture, example))
         paths = {id(m): p for p, m in model.named_modules()}
         folded = fold(op_graph, detail, paths, tuple(notes))
         self.graph: LayerGraph = folded.graph
@@ -49,20 +51,20 @@ class CapturedModel:
         self.output_is_probability = folded.output_is_probability
         # The weight of each node's first op, if it is a conv/linear: one channel of such a node can be computed
         # on its own (feature visualization does, see featurevis/channel_slice.py).
-        self._head_weights = {n.id: op_graph.by_id[n.id].weight for n in self.graph
-                              if n.id in op_graph.by_id and op_graph.by_id[n.id].weight is not None}
+        self._head_weights: dict[str, nn.Parameter] = {
+            n.id: w for n in self.graph if n.id in op_graph.by_id and (w := op_graph.by_id[n.id].weight) is not None}
         # conv → BatchNorm pairs inside folded nodes (the conv's output feeds only the norm): feature visualization
         # folds the norm into the conv weights (featurevis/fold_batchnorm.py).
-        self._conv_norms = {n.id: op_graph.by_id[n.folded[0]].module for n in self.graph
-                            if n.id in self._head_weights and n.kind == "conv" and n.folded
-                            and isinstance(op_graph.by_id[n.folded[0]].module, nn.modules.batchnorm._BatchNorm)}
+        self._conv_norms: dict[str, nn.Module] = {
+            n.id: norm for n in self.graph if n.id in self._head_weights and n.kind == "conv" and n.folded
+            and isinstance(norm := op_graph.by_id[n.folded[0]].module, nn.modules.batchnorm._BatchNorm)}
         self._gm = self._fx.runner(self._ends) if self._fx is not None else None
 
-    def _capture(self, model, example, method):
+    def _capture(self, model: nn.Module, example: torch.Tensor, method: str) -> FxCapture | DynamicCapture:
         if method in ("auto", "fx"):
             try:
                 self._fx = FxCapture(model, example)
-                return self._fx.op_graph
+                return self._fx
             except Exception as exc:  # torch.fx cannot trace every model; that is what the dynamic path is for
                 if method == "fx":
                     raise CaptureError(f"torch.fx cannot trace this model: {first_line(exc)}; use the executed "
@@ -71,7 +73,7 @@ class CapturedModel:
                          first_line(exc))
         try:
             self._dyn = DynamicCapture(model, example)
-            return self._dyn.op_graph
+            return self._dyn
         except Exception as exc:
             shape = tuple(example.shape)
             raise CaptureError(
@@ -79,8 +81,8 @@ class CapturedModel:
                 "Check the model's expected input size (CLI: --input-size C,H,W) and number of channels."
             ) from exc
 
-    def _batch2_shapes(self, example: torch.Tensor) -> dict[str, tuple[int, ...]]:
-        capture = self._fx or self._dyn
+    def _batch2_shapes(self, capture: FxCapture | DynamicCapture,
+                       example: torch.Tensor) -> dict[str, tuple[int, ...]]:
         try:
             return capture.full_shapes(_batch_of_two(example))
         except Exception as exc:  # noqa: BLE001 - a model that only takes one sample: dims of 1 are then the batch
@@ -93,7 +95,7 @@ class CapturedModel:
 
     def conv_norm_pairs(self, upto: str | None = None) -> list[tuple[nn.Parameter, nn.Module]]:
         """(conv weight, BatchNorm module) of every conv→BatchNorm node, in order, up to node ``upto``."""
-        pairs = []
+        pairs: list[tuple[nn.Parameter, nn.Module]] = []
         for node in self.graph:
             if node.id in self._conv_norms:
                 pairs.append((self._head_weights[node.id], self._conv_norms[node.id]))
@@ -106,18 +108,16 @@ class CapturedModel:
         return self.graph.method
 
     def run(self, x: torch.Tensor, *, record: set[str] | None = None,
-            stop_after: str | None = None, edits: dict[str, NodeEdit] | None = None) -> dict[str, torch.Tensor]:
+            stop_after: str | None = None) -> dict[str, torch.Tensor]:
         """One forward pass of ``x``; returns ``{node_id: output}`` (batch dim kept) for recorded nodes.
 
         ``record=None`` records every displayed node. ``stop_after`` ends the pass right after that node (its
         output is returned, nothing later runs) — what feature visualization of an early layer needs.
-        ``edits`` (``{node_id: NodeEdit}``, e.g. ``replay.ZeroChannels``) change nodes' outputs in place as they
-        are produced (channel ablation); they need grad mode off. Autograd follows the caller's grad mode;
-        outputs are not detached.
+        Autograd follows the caller's grad mode; outputs are not detached.
         """
         if stop_after is not None:
             self.graph.node(stop_after)  # NotFoundError for an unknown id
-        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays, edits)
+        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays)
         out = None
         # stop_after raises StopForward: the rest of the network is not needed
         with recording(sink), FORWARD_LOCK.read(), contextlib.suppress(StopForward):
@@ -126,29 +126,14 @@ class CapturedModel:
             sink.outputs[OUTPUT_ID] = self._probabilities(out)
         return sink.outputs
 
-    def run_from(self, node_id: str, value: torch.Tensor, recorded: dict[str, torch.Tensor], *,
-                 record: set[str] | None = None, edits: dict[str, NodeEdit] | None = None,
-                 stop_after: str | None = None) -> dict[str, torch.Tensor]:
-        """Re-run the graph after node ``node_id`` with its output replaced by ``value``; see ``replay.replay``.
-
-        ``recorded`` is what ``run(x)`` returned for the input in question; ``value`` is in the same form (the
-        displayed view with the batch; a batch of B variants runs them all at once). Only the nodes after
-        ``node_id`` run (torch.fx capture); returns the outputs of ``node_id`` and every node after it.
-        """
-        return replay(self, recorded, [node_id], seeds={node_id: value}, edits=edits, record=record,
-                      stop_after=stop_after, batch=value.shape[0])
-
-    def rerun(self, recorded: dict[str, torch.Tensor], roots: list[str], *, edits: dict[str, NodeEdit] | None = None,
-              record: set[str] | None = None) -> dict[str, torch.Tensor]:
-        """Recompute ``roots`` and everything after them with ``edits`` applied, the rest taken from ``recorded``."""
-        return replay(self, recorded, roots, edits=edits, record=record)
-
-    def _forward(self, x, sink: Sink):
+    def _forward(self, x: torch.Tensor, sink: Sink) -> Any:
         if self._gm is not None:
             return self._gm(x)
+        if self._dyn is None:  # cannot happen: without a traced module, the executed-graph capture exists
+            raise RuntimeError("CapturedModel has neither a traced module nor an executed-graph capture")
         return self._dyn.run(x, self._ends, sink.put)
 
-    def _probabilities(self, out) -> torch.Tensor:
+    def _probabilities(self, out: object) -> torch.Tensor:
         t = out if isinstance(out, torch.Tensor) else next(v for v in torch.utils._pytree.tree_leaves(out)
                                                             if isinstance(v, torch.Tensor))
         if self.output_is_probability or t.dim() != 2:
