@@ -16,6 +16,7 @@ from layerwalk.capture._recording import Sink, StopForward, recording
 from layerwalk.capture._tracing_lock import FORWARD_LOCK
 from layerwalk.capture.fold import OUTPUT_ID, fold
 from layerwalk.capture.graph import LayerGraph
+from layerwalk.capture.replay import NodeEdit, replay
 from layerwalk.errors import CaptureError
 
 log = logging.getLogger(__name__)
@@ -108,16 +109,18 @@ class CapturedModel:
         return self.graph.method
 
     def run(self, x: torch.Tensor, *, record: set[str] | None = None,
-            stop_after: str | None = None) -> dict[str, torch.Tensor]:
+            stop_after: str | None = None, edits: dict[str, NodeEdit] | None = None) -> dict[str, torch.Tensor]:
         """One forward pass of ``x``; returns ``{node_id: output}`` (batch dim kept) for recorded nodes.
 
         ``record=None`` records every displayed node. ``stop_after`` ends the pass right after that node (its
         output is returned, nothing later runs) — what feature visualization of an early layer needs.
-        Autograd follows the caller's grad mode; outputs are not detached.
+        ``edits`` (``{node_id: NodeEdit}``, e.g. ``replay.ZeroChannels``) change nodes' outputs in place as they
+        are produced (channel ablation); they need grad mode off. Autograd follows the caller's grad mode;
+        outputs are not detached.
         """
         if stop_after is not None:
             self.graph.node(stop_after)  # NotFoundError for an unknown id
-        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays)
+        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays, edits)
         out = None
         # stop_after raises StopForward: the rest of the network is not needed
         with recording(sink), FORWARD_LOCK.read(), contextlib.suppress(StopForward):
@@ -125,6 +128,23 @@ class CapturedModel:
         if out is not None and (record is None or OUTPUT_ID in record):
             sink.outputs[OUTPUT_ID] = self._probabilities(out)
         return sink.outputs
+
+    def run_from(self, node_id: str, value: torch.Tensor, recorded: dict[str, torch.Tensor], *,
+                 record: set[str] | None = None, edits: dict[str, NodeEdit] | None = None,
+                 stop_after: str | None = None) -> dict[str, torch.Tensor]:
+        """Re-run the graph after node ``node_id`` with its output replaced by ``value``; see ``replay.replay``.
+
+        ``recorded`` is what ``run(x)`` returned for the input in question; ``value`` is in the same form (the
+        displayed view with the batch; a batch of B variants runs them all at once). Only the nodes after
+        ``node_id`` run (torch.fx capture); returns the outputs of ``node_id`` and every node after it.
+        """
+        return replay(self, recorded, [node_id], seeds={node_id: value}, edits=edits, record=record,
+                      stop_after=stop_after, batch=value.shape[0])
+
+    def rerun(self, recorded: dict[str, torch.Tensor], roots: list[str], *, edits: dict[str, NodeEdit] | None = None,
+              record: set[str] | None = None) -> dict[str, torch.Tensor]:
+        """Recompute ``roots`` and everything after them with ``edits`` applied, the rest taken from ``recorded``."""
+        return replay(self, recorded, roots, edits=edits, record=record)
 
     def _forward(self, x: torch.Tensor, sink: Sink) -> Any:
         if self._gm is not None:
