@@ -8,8 +8,9 @@ from torch import nn
 
 from layerwalk.engine import Network
 from layerwalk.featurevis import channel_slice, featurevis
-from layerwalk.featurevis.core import _objective
 from layerwalk.featurevis.fold_batchnorm import FoldBatchNorm
+from layerwalk.featurevis.objective_eval import BoundObjective
+from layerwalk.featurevis.objectives import channel
 from layerwalk.featurevis.shortcuts import ForwardShortcuts
 
 CONVS = [  # (in, out, kernel, stride, padding, dilation, groups)
@@ -78,8 +79,8 @@ def test_featurevis_objective_is_the_same_with_and_without_the_shortcut():
     out, sliced = ForwardShortcuts(net.captured, "conv").run(x, torch.tensor([0, 1, 2, 3, 4, 5]))
     assert sliced and out.shape == (6, 1, 12, 12)
     chans = [0, 5, 2, 2, 1, 4]
-    sliced, _ = _objective(net, "conv", one_channel=True)(x, chans)
-    full, _ = _objective(net, "conv", one_channel=False)(x, chans)
+    sliced, _ = BoundObjective(net, channel(), "conv")(x, chans)
+    full, _ = BoundObjective(net, channel(), "conv", full_target=True)(x, chans)
     assert torch.allclose(sliced, full, atol=1e-5)
     a = featurevis(net, "conv", steps=8, start="noise:3", cache=False)
     b = featurevis(net, "conv", steps=8, start="noise:3", cache=False, diversity=1e-9)  # diversity → full layer
@@ -137,7 +138,7 @@ def test_the_demo_takes_both_shortcuts_and_gets_the_plain_objective():
     assert bool(shortcuts.fold)
     x = torch.randn(3, 3, 224, 224)
     chans = [5, 0, 95]
-    fast, _ = _objective(net, target)(x, chans)
+    fast, _ = BoundObjective(net, channel(), target)(x, chans)
     with torch.no_grad():
         plain = net.captured.run(x, record={target}, stop_after=target)[target]
     want = plain[torch.arange(3), chans].mean((1, 2))

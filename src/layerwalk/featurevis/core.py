@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -13,8 +13,9 @@ from PIL import Image
 
 from layerwalk.errors import LayerwalkError, NotFoundError
 from layerwalk.featurevis.cache import FeatureVisCache, tensor_fingerprint, weights_fingerprint
+from layerwalk.featurevis.objective_eval import BoundObjective
+from layerwalk.featurevis.objectives import Objective, parse
 from layerwalk.featurevis.render import Cancelled, FeatureVisParams, optimise
-from layerwalk.featurevis.shortcuts import ForwardShortcuts
 
 Progress = Callable[[float, str], None]
 
@@ -30,6 +31,10 @@ class FeatureVisResult:
         history: (steps, len(channels)) objective per step.
         start_objective / final_objective: objective of the start image and of the result, per channel.
         cached: how many channels came from the cache.
+        style: ``params.style``; objective: the objective's text form (``objectives.Objective.__str__``).
+        dead_channels: ConvViz style only — channels no start image gave a gradient (candidate dead filters);
+        attempts: ConvViz style only — start images tried per channel; receptive_field: (H, W) of the layer's
+        theoretical receptive field, marked on the ConvViz images when smaller than the canvas.
     """
 
     layer: str
@@ -43,6 +48,17 @@ class FeatureVisResult:
     params: FeatureVisParams
     seconds: float
     cached: int = 0
+    dead_channels: list[int] = field(default_factory=list)
+    attempts: list[int] = field(default_factory=list)
+    receptive_field: tuple[int, int] | None = None
+
+    @property
+    def style(self) -> str:
+        return self.params.style
+
+    @property
+    def objective(self) -> str:
+        return str(self.params.objective) if self.params.objective is not None else "channel()"
 
 
 def resolve_layer(network, layer: str) -> tuple[str, str]:
@@ -133,7 +149,8 @@ def _available_ram() -> int:
 def featurevis(network, layer: str, channels: str | Sequence[int] | None = None, *, start="input",
                params: FeatureVisParams | None = None, batch_size: int | None = None,
                progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
-               cache: FeatureVisCache | bool | None = True, **overrides) -> FeatureVisResult:
+               cache: FeatureVisCache | bool | None = True, style: str | None = None,
+               objective: Objective | str | None = None, **overrides) -> FeatureVisResult:
     """Gradient ascent on copies of a start image, one per channel, to maximise each channel's mean activation.
 
     Args:
@@ -143,6 +160,11 @@ def featurevis(network, layer: str, channels: str | Sequence[int] | None = None,
         start: ``"input"`` (the network's current input, the paper's procedure), ``"noise[:SEED]"``, a PIL image
             or a normalised tensor.
         params: a ``FeatureVisParams``; keyword ``overrides`` (``steps=50``, ``lr=0.1`` …) replace its fields.
+        style: ``"paper"`` (default: the paper's algorithm), ``"lucid"`` (decorrelated 1/f Fourier image, Adam,
+            Lucid's transforms; ``color="dataset"`` estimates the colour decorrelation from the network's dataset)
+            or ``"convviz"`` (the ConvViz thesis' variant, see ``convviz.py``); picks that style's defaults.
+        objective: an ``objectives.Objective`` or its text form (``"channel - 0.1*tv"``); default: each image's
+            own channel of ``layer``.
         batch_size: images per forward/backward pass (default: from available memory, at most 64).
         progress: ``progress(fraction, message)`` after each step. should_stop: polled after each step.
         cache: ``True`` (default cache dir), a ``FeatureVisCache``, or ``False``/``None`` for no cache.
@@ -157,15 +179,20 @@ def featurevis(network, layer: str, channels: str | Sequence[int] | None = None,
     (4, (20, 4))
     """
     t0 = time.perf_counter()
-    params = replace(params or FeatureVisParams(), **overrides)
+    params = _params(network, params, style, objective, overrides)
     layer, target = resolve_layer(network, layer)
     channels = parse_channels(channels, network.graph.node(target).shape[0])
-    start_t, _ = start_tensor(network, start)
+    if params.style == "convviz":
+        from layerwalk.featurevis.convviz import convviz_featurevis
+
+        return convviz_featurevis(network, layer, target, channels, params, progress=progress,
+                                  should_stop=should_stop, batch_size=batch_size)
+    start_t = _grey(network) if params.style == "lucid" else start_tensor(network, start)[0]
     store = FeatureVisCache() if cache is True else (cache or None)
     keys = _cache_keys(network, layer, channels, start_t, params) if store else [None] * len(channels)
     found = {i: store.get(k) for i, k in enumerate(keys) if store and k in store}
     todo = [i for i in range(len(channels)) if found.get(i) is None]
-    objective = _objective(network, target, one_channel=params.diversity == 0)
+    objective = bind_objective(network, target, params)
     k = params.images_per_channel
     bs = max(1, (batch_size or auto_batch_size(network, target, len(todo) * k)) // k)
     images: dict[int, torch.Tensor] = {i: v[0] for i, v in found.items() if v is not None}
@@ -189,7 +216,8 @@ def featurevis(network, layer: str, channels: str | Sequence[int] | None = None,
         x0 = start_t.to(network.device).unsqueeze(0).repeat(len(chans), 1, 1, 1)
         with torch.enable_grad(), _frozen(network.model):
             out, hist = optimise(x0, lambda x, c=chans: objective(x, c), params, seeds,
-                                 tuple(network.input_size[1:]), _stats(network), on_step)
+                                 tuple(network.input_size[1:]), _stats(network), on_step,
+                                 normalisation=(network.mean, network.std))
         for n, i in enumerate(batch):
             images[i] = out[n * k].cpu()
             history[i] = hist[:, n * k].cpu().numpy()
@@ -234,20 +262,48 @@ def _stats(network) -> tuple[list[float], list[float]]:
     return mean, std
 
 
-def _objective(network, target: str, one_channel: bool = True):
-    """images, channels → (each image's channel mean, the layer's output).
+def _params(network, params, style, objective, overrides) -> FeatureVisParams:
+    """The run's parameters: the style's defaults (or ``params``), then the overrides, the objective and the
+    colour decorrelation resolved to values (so the cache key holds them)."""
+    try:
+        if params is None:
+            params = FeatureVisParams.for_style(style or "paper", **overrides)
+        else:
+            params = replace(params, **overrides, **({"style": style} if style else {}))
+    except (ValueError, TypeError) as exc:
+        raise LayerwalkError(f"feature visualization parameters: {exc}") from None
+    if isinstance(objective, str):
+        objective = parse(objective)
+    if objective is not None:
+        params = replace(params, objective=objective)
+    if params.color == "dataset":
+        params = replace(params, color=_dataset_color(network))
+    return params
 
-    The forward pass takes the exact shortcuts of ``shortcuts.ForwardShortcuts``; ``one_channel=False`` keeps every
-    channel of the target layer (the diversity term compares them).
-    """
-    shortcuts = ForwardShortcuts(network.captured, target, one_channel)
 
-    def objective(x: torch.Tensor, chans: Sequence[int]):
-        idx = torch.as_tensor(list(chans), device=x.device)
-        out, sliced = shortcuts.run(x, idx)
-        picked = out[:, 0] if sliced else out[torch.arange(out.shape[0], device=out.device), idx]
-        return picked.reshape(out.shape[0], -1).mean(1), out
-    return objective
+def _dataset_color(network) -> tuple[tuple[float, ...], ...]:
+    from layerwalk.featurevis.color import estimate_sqrt
+
+    ds = network.dataset
+    if ds is None or len(ds) == 0:
+        raise LayerwalkError("color='dataset' needs a network with a dataset (Network.from_spec(..., dataset=…))")
+    return estimate_sqrt(ds.image(i) for i in range(min(len(ds), 64)))
+
+
+def _grey(network) -> torch.Tensor:
+    """Mid-grey in normalised space: what the Lucid style's faint-noise start looks like."""
+    c, h, w = network.input_size
+    mean, std = (torch.tensor(v).view(-1, 1, 1) for v in (network.mean, network.std))
+    return ((torch.full((c, h, w), 0.5) - mean) / std).float()
+
+
+def bind_objective(network, target: str, params: FeatureVisParams) -> BoundObjective:
+    """``params.objective`` (default: each image's own channel) bound to ``network``, ``target`` being the
+    visualized node; the legacy ``params.diversity`` weight needs the target's every channel."""
+    from layerwalk.featurevis.objectives import channel
+
+    return BoundObjective(network, params.objective or channel(), target, group=params.images_per_channel,
+                          full_target=params.diversity != 0)
 
 
 def _result(network, layer, target, channels, images, history, start_t, params, objective, t0, cached):

@@ -31,3 +31,24 @@ def fourier(start: torch.Tensor, decay: float = 1.0):
     def image_f():
         return torch.fft.irfft2(torch.view_as_complex(params) * scale, s=(h, w))
     return [params], image_f
+
+
+def lucid_image(n: int, size: tuple[int, int], gens, color_matrix: torch.Tensor, sd: float = 0.01,
+                decay: float = 1.0, device=None):
+    """Lucid's image: a 1/f-scaled spectrum per decorrelated colour channel → colour correlation → sigmoid.
+
+    Starts from faint noise (spectrum ~ N(0, sd²), one generator per image, so it depends on the seed only).
+    ``image_f()`` returns (n, 3, H, W) pixels in 0…1. As Lucid: orthonormal inverse FFT, then divided by 4
+    (Lucid's constant, which keeps the sigmoid away from saturation at the start).
+    """
+    from layerwalk.featurevis.color import to_rgb
+
+    h, w = size
+    scale = _frequency_scale(h, w, decay, device)
+    init = torch.stack([torch.randn(3, h, w // 2 + 1, 2, generator=g) for g in gens]) * sd
+    spectrum = init.to(device).requires_grad_(True)
+
+    def image_f():
+        decorrelated = torch.fft.irfft2(torch.view_as_complex(spectrum) * scale, s=(h, w), norm="ortho") / 4.0
+        return torch.sigmoid(to_rgb(decorrelated, color_matrix))
+    return [spectrum], image_f

@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 
 import torch
 
-from layerwalk.featurevis.parameterization import fourier
+from layerwalk.featurevis.color import IMAGENET_SQRT, normalized
+from layerwalk.featurevis.lucid_transforms import LucidTransforms
+from layerwalk.featurevis.objectives import Objective
+from layerwalk.featurevis.parameterization import fourier, lucid_image
 from layerwalk.featurevis.relu_override import relu_gradient_override
 from layerwalk.featurevis.transforms import PaperTransforms
+
+STYLES = ("paper", "lucid", "convviz")
 
 
 class Cancelled(Exception):
@@ -22,6 +27,9 @@ class FeatureVisParams:
 
     Defaults are the paper's algorithm: 200 steps of RMS-normalised gradient ascent on the image with lr 0.2
     (as the reference implementation), the paper's transforms between steps, none in the last 10 steps.
+    ``FeatureVisParams.for_style("lucid")`` gives the Lucid style's defaults (see ``STYLE_DEFAULTS``).
+    ``objective``: what to maximise (``objectives.Objective``); None = each image's own channel, as the paper.
+    ``color``: the Lucid style's colour decorrelation (square-rooted colour covariance; ImageNet's by default).
     """
 
     steps: int = 200
@@ -35,15 +43,39 @@ class FeatureVisParams:
     seed: int = 0
     # Fourier starts from a faint copy of the start image, as Lucid from faint noise
     fourier_start_contrast: float = 0.05
+    style: str = "paper"                 # "paper" | "lucid" | "convviz"
+    objective: Objective | None = None
+    color: tuple[tuple[float, ...], ...] = IMAGENET_SQRT
+    restarts: int = 100                  # ConvViz: new start images tried per channel while there is no gradient
+
+    @classmethod
+    def for_style(cls, style: str = "paper", **overrides) -> FeatureVisParams:
+        if style not in STYLES:
+            raise ValueError(f"style must be one of {', '.join(STYLES)}; got {style!r}")
+        return cls(**{**STYLE_DEFAULTS[style], "style": style, **overrides})
 
     def __post_init__(self):
         if self.steps < 1 or self.lr <= 0:
             raise ValueError("steps must be ≥ 1 and lr > 0")
+        if self.style not in STYLES:
+            raise ValueError(f"style must be one of {', '.join(STYLES)}; got {self.style!r}")
+        if self.restarts < 1:
+            raise ValueError("restarts must be ≥ 1")
         if self.parameterization not in ("pixel", "fourier"):
             raise ValueError(f"parameterization must be 'pixel' or 'fourier', got {self.parameterization!r}")
 
 
-Objective = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]  # images → (per-image value, features)
+# Tuned on the demo model (EfficientNet-Lite0, ImageNet weights): Lucid's Adam lr 0.05 and its transforms on every
+# step; 256 steps is where class neurons and mid-layer channels have become recognisable (the objective still
+# creeps up after, the picture hardly changes). ConvViz: no transforms, the thesis' plain gradient ascent.
+STYLE_DEFAULTS: dict[str, dict] = {
+    "paper": {},
+    "lucid": {"steps": 256, "lr": 0.05, "plain_final_steps": 0, "transforms": LucidTransforms()},
+    "convviz": {"steps": 100, "lr": 0.2, "plain_final_steps": 0, "transforms": None},
+}
+
+
+Objective_f = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]  # images → (per-image value, features)
 
 
 def _generators(seeds: Sequence[int]) -> list[torch.Generator]:
@@ -60,14 +92,18 @@ def _diversity(features: torch.Tensor, k: int) -> torch.Tensor:
     return (off_diagonal / (k * (k - 1))).mean()
 
 
-def optimise(start: torch.Tensor, objective: Objective, params: FeatureVisParams, seeds: Sequence[int],
+def optimise(start: torch.Tensor, objective: Objective_f, params: FeatureVisParams, seeds: Sequence[int],
              size: tuple[int, int], stats: tuple[Sequence[float], Sequence[float]],
-             on_step: Callable[[int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+             on_step: Callable[[int], None] | None = None,
+             normalisation: tuple[Sequence[float], Sequence[float]] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Optimise a batch of images (one per seed) from ``start`` (N, C, H, W, normalised space).
 
-    Returns the final images and the objective history (steps, N).
+    ``normalisation``: the model's input mean/std (the Lucid style optimises 0…1 pixels and normalises them).
+    Returns the final images (normalised space) and the objective history (steps, N).
     """
     gens = _generators(seeds)
+    if params.style == "lucid":
+        return _lucid_loop(start, objective, params, gens, normalisation, on_step)
     transform = params.transforms.build(size, *stats) if params.transforms is not None else None
     loop = _paper_loop if params.parameterization == "pixel" else _fourier_loop
     return loop(start, objective, params, gens, transform, on_step)
@@ -125,3 +161,32 @@ def _fourier_loop(start, objective, params, gens, transform, on_step):
             on_step(step)
     with torch.no_grad():
         return image_f().detach(), torch.stack(history)
+
+
+def _lucid_loop(start, objective, params, gens, normalisation, on_step):
+    """Lucid's procedure: decorrelated 1/f Fourier image through a sigmoid, Adam, transforms on every step.
+
+    ``start`` gives only the batch size, size and device: Lucid starts from faint seeded noise, not an image.
+    """
+    n, c, h, w = start.shape
+    if c != 3:
+        raise ValueError(f"the lucid style needs RGB input (3 channels); this model takes {c}")
+    mean, std = (torch.tensor(v, dtype=start.dtype, device=start.device).view(1, -1, 1, 1) for v in normalisation)
+    tensors, image_f = lucid_image(n, (h, w), gens, normalized(params.color).to(start.device), device=start.device)
+    optimizer = torch.optim.Adam(tensors, lr=params.lr)
+    transform = params.transforms
+    history = []
+    for step in range(params.steps):
+        optimizer.zero_grad(set_to_none=True)
+        with _step_context(params, step):
+            pixels = image_f()
+            if transform is not None and step < params.steps - params.plain_final_steps:
+                pixels = transform(pixels, gens)
+            value, _ = objective((pixels - mean) / std)
+            (-value.sum()).backward()
+        optimizer.step()
+        history.append(value.detach())
+        if on_step is not None:
+            on_step(step)
+    with torch.no_grad():
+        return ((image_f() - mean) / std).detach(), torch.stack(history)

@@ -54,7 +54,9 @@ def write_featurevis(result, out: Path, class_names: list[str] | None = None) ->
     contact_sheet(result.images, labels).save(sheet_path)
     objective_plot(result, out / "objective.png")
     (out / "featurevis.json").write_text(json.dumps({
-        "layer": result.layer, "target": result.target, "channels": result.channels,
+        "layer": result.layer, "target": result.target, "channels": result.channels, "style": result.style,
+        "objective": result.objective, "dead_channels": result.dead_channels, "attempts": result.attempts,
+        "receptive_field": result.receptive_field,
         "start_objective": result.start_objective.tolist(), "final_objective": result.final_objective.tolist(),
         "seconds": result.seconds, "params": {k: str(v) for k, v in vars(result.params).items()},
     }, indent=1))
