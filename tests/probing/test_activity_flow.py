@@ -67,7 +67,7 @@ def test_feeders_equal_ablating_each_precursor_channel_by_hand(net):
         assert float(scores[c]) == pytest.approx(float(_means(brute["layer1.0.conv2"])[3]), abs=1e-6)
     join = channel_feeders(net, "layer2.0.add", 0)  # an add has two precursors: the block and the shortcut
     assert set(join.scores) == set(net.graph.node("layer2.0.add").precursors)
-    assert join.top(1)[0][2] == max((float(s.abs().max()) for s in join.scores.values())) * np.sign(join.top(1)[0][2])
+    assert join.top(1)[0][2] == max(float(s.abs().max()) for s in join.scores.values()) * np.sign(join.top(1)[0][2])
 
 
 def test_unknown_channels_are_refused(net):

@@ -733,10 +733,157 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/networks/{nid}/probing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Probing State
+         * @description The current ablation, occlusion blocks and selected channel.
+         */
+        get: operations["getProbingState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/probing/occlusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Occlusion
+         * @description Draw these blocks on the un-edited input (clipped to it) and run the forward pass; top-5 before and after.
+         */
+        post: operations["setOcclusion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/probing/occlusion/save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save Edited Input
+         * @description Add the current input image (e.g. an occlusion edit) to the network's dataset as a new item.
+         */
+        post: operations["saveEditedInput"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/probing/ablation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Ablation
+         * @description Switch off these channels (replacing the current ablation); only the layers after the first change re-run.
+         */
+        put: operations["setAblation"];
+        post?: never;
+        /**
+         * Reset
+         * @description Switch every channel back on.
+         */
+        delete: operations["resetAblation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/probing/flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get Activity Flow
+         * @description Select a channel: how it drives every later layer's channels and the class scores (exact or preview).
+         */
+        post: operations["getActivityFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/networks/{nid}/probing/feeders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get Channel Feeders
+         * @description The reverse direction: which channels of the layers right before feed the selected channel most (exact).
+         */
+        post: operations["getChannelFeeders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AblationRequest */
+        AblationRequest: {
+            /**
+             * Layers
+             * @description {layer id: channels to switch off}; replaces the current ablation
+             */
+            layers: {
+                [key: string]: number[];
+            };
+        };
+        /** AblationResponse */
+        AblationResponse: {
+            /** Network */
+            network: string;
+            /** Version */
+            version: number;
+            /** Layers */
+            layers: {
+                [key: string]: number[];
+            };
+            /** Classification */
+            classification: components["schemas"]["Prediction"][];
+        };
         /**
          * AnalysisJobResult
          * @description A finished ``analysis`` job: where its data, table and chart are served.
@@ -958,6 +1105,29 @@ export interface components {
              */
             hi: number[];
         };
+        /** Block */
+        Block: {
+            /**
+             * X
+             * @description left edge in input pixels (may lie outside: blocks are clipped)
+             */
+            x: number;
+            /**
+             * Y
+             * @description top edge in input pixels
+             */
+            y: number;
+            /** W */
+            w: number;
+            /** H */
+            h: number;
+            /**
+             * Fill
+             * @default black
+             * @enum {string}
+             */
+            fill?: "black" | "mean" | "blur";
+        };
         /** Body_uploadInput */
         Body_uploadInput: {
             /** File */
@@ -984,6 +1154,13 @@ export interface components {
                 number
             ];
         };
+        /** ChannelScore */
+        ChannelScore: {
+            /** Channel */
+            channel: number;
+            /** Score */
+            score: number;
+        };
         /** ChannelStatsRow */
         ChannelStatsRow: {
             /** Channel */
@@ -1000,6 +1177,35 @@ export interface components {
             fraction_active: number;
             /** Dead */
             dead: boolean;
+        };
+        /** ClassChangeOut */
+        ClassChangeOut: {
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /** Before */
+            before: number;
+            /** After */
+            after: number;
+            /** Change */
+            change: number;
+        };
+        /** ClassEffectOut */
+        ClassEffectOut: {
+            /** Index */
+            index: number;
+            /** Name */
+            name: string;
+            /**
+             * Score
+             * @description logit with the channel minus without (> 0: the channel supports the class)
+             */
+            score: number;
+            /** Probability */
+            probability: number;
+            /** Probability Without */
+            probability_without: number;
         };
         /** ClassificationResponse */
         ClassificationResponse: {
@@ -1137,6 +1343,83 @@ export interface components {
             /** Channel */
             channel: number;
         };
+        /** FeederScore */
+        FeederScore: {
+            /** Layer */
+            layer: string;
+            /** Channel */
+            channel: number;
+            /** Score */
+            score: number;
+        };
+        /** FeedersResponse */
+        FeedersResponse: {
+            /** Network */
+            network: string;
+            /** Version */
+            version: number;
+            /** Layer */
+            layer: string;
+            /** Channel */
+            channel: number;
+            /** Seconds */
+            seconds: number;
+            /** Top */
+            top: components["schemas"]["FeederScore"][];
+            /**
+             * Precursors
+             * @description {precursor layer: score of each of its channels}
+             */
+            precursors: {
+                [key: string]: number[];
+            };
+        };
+        /** FlowRequest */
+        FlowRequest: {
+            /** Layer */
+            layer: string;
+            /** Channel */
+            channel: number;
+            /**
+             * Method
+             * @default ablation
+             * @enum {string}
+             */
+            method?: "ablation" | "gradient";
+            /**
+             * Top
+             * @description channels listed per later layer
+             * @default 8
+             */
+            top?: number;
+            /**
+             * Scores
+             * @description also send every channel's score of every later layer
+             * @default false
+             */
+            scores?: boolean;
+        };
+        /** FlowResponse */
+        FlowResponse: {
+            /** Network */
+            network: string;
+            /** Version */
+            version: number;
+            /** Layer */
+            layer: string;
+            /** Channel */
+            channel: number;
+            /** Method */
+            method: string;
+            /** Seconds */
+            seconds: number;
+            /** Layers */
+            layers: components["schemas"]["LayerFlowOut"][];
+            /** Supported */
+            supported: components["schemas"]["ClassEffectOut"][];
+            /** Suppressed */
+            suppressed: components["schemas"]["ClassEffectOut"][];
+        };
         /** GraphNodeOut */
         GraphNodeOut: {
             /** Id */
@@ -1232,6 +1515,20 @@ export interface components {
             result?: components["schemas"]["FeatureVisJobResult"] | components["schemas"]["AnalysisJobResult"] | components["schemas"]["AttributionResultOut"] | {
                 [key: string]: unknown;
             } | null;
+        };
+        /** LayerFlowOut */
+        LayerFlowOut: {
+            /** Id */
+            id: string;
+            /**
+             * Strength
+             * @description sum of |score| over the layer's channels
+             */
+            strength: number;
+            /** Top */
+            top: components["schemas"]["ChannelScore"][];
+            /** Scores */
+            scores?: number[] | null;
         };
         /** LayerScores */
         LayerScores: {
@@ -1360,6 +1657,37 @@ export interface components {
             /** Seed */
             seed: number;
         };
+        /** OcclusionRequest */
+        OcclusionRequest: {
+            /**
+             * Blocks
+             * @description every block of the edit, in drawing order; [] restores the un-edited input
+             */
+            blocks: components["schemas"]["Block"][];
+        };
+        /** OcclusionResponse */
+        OcclusionResponse: {
+            /** Network */
+            network: string;
+            /** Version */
+            version: number;
+            /** Source */
+            source: {
+                [key: string]: unknown;
+            };
+            /**
+             * Blocks
+             * @description the blocks as applied (clipped to the image)
+             */
+            blocks: components["schemas"]["Block"][];
+            /** Classification */
+            classification: components["schemas"]["Prediction"][];
+            /**
+             * Changes
+             * @description classes in the top 5 before or after, by probability after
+             */
+            changes: components["schemas"]["ClassChangeOut"][];
+        };
         /** ParamInfo */
         ParamInfo: {
             /** Name */
@@ -1399,6 +1727,26 @@ export interface components {
             /** Probability */
             probability: number;
         };
+        /**
+         * ProbingState
+         * @description What every client shows: the ablation, the occlusion blocks and the selected channel.
+         */
+        ProbingState: {
+            /** Network */
+            network: string;
+            /** Version */
+            version: number;
+            /** Ablation */
+            ablation: {
+                [key: string]: number[];
+            };
+            /** Blocks */
+            blocks: components["schemas"]["Block"][];
+            /** Selection */
+            selection: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** ReceptiveFieldInfo */
         ReceptiveFieldInfo: {
             /** Node */
@@ -1431,6 +1779,15 @@ export interface components {
             input_size: number[];
             /** Nodes */
             nodes: components["schemas"]["ReceptiveFieldInfo"][];
+        };
+        /** SavedItem */
+        SavedItem: {
+            /** Dataset */
+            dataset: string;
+            /** Index */
+            index: number;
+            /** Total */
+            total: number;
         };
         /** SelectionState */
         SelectionState: {
@@ -4454,6 +4811,561 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MethodInfo"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getProbingState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbingState"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    setOcclusion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OcclusionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OcclusionResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    saveEditedInput: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedItem"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    setAblation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AblationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AblationResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resetAblation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AblationResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getActivityFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getChannelFeeders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlowRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedersResponse"];
                 };
             };
             /** @description Bad Request */

@@ -18,6 +18,7 @@ from layerwalk.api.middleware import BodyLimit, HeadAsGet, SiteGuard, TokenAuth
 from layerwalk.api.routes import analysis as analysis_routes
 from layerwalk.api.routes import attributions as attribution_routes
 from layerwalk.api.routes import precomputed as precomputed_routes
+from layerwalk.api.routes import probing as probing_routes
 from layerwalk.api.state import AppState
 
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     app.include_router(attribution_routes.router)
     app.include_router(precomputed_routes.router)
     app.include_router(attribution_routes.methods_router)
+    app.include_router(probing_routes.router)
     _mount_client(app, settings)
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)

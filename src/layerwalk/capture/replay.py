@@ -15,6 +15,7 @@ Two ingredients:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -186,11 +187,8 @@ def _full_forward(captured: CapturedModel, recorded, sink: Sink, batch: int) -> 
     """The executed-graph path: one forward pass from the recorded input, edits applied as nodes are produced."""
     x = _recorded_raw(captured, recorded, "input", batch)
     out = None
-    with torch.no_grad(), recording(sink), FORWARD_LOCK.read():
-        try:
-            out = captured._forward(x, sink)
-        except StopForward:
-            pass
+    with torch.no_grad(), recording(sink), FORWARD_LOCK.read(), contextlib.suppress(StopForward):
+        out = captured._forward(x, sink)
     if out is not None and (sink.wanted is None or OUTPUT_ID in sink.wanted):
         sink.outputs[OUTPUT_ID] = captured._probabilities(out)
     return sink.outputs
@@ -231,11 +229,8 @@ class _FxReplay:
         interp = fx.Interpreter(self.gm)
         interp.env = env
         out = None
-        with torch.no_grad(), recording(sink), FORWARD_LOCK.read():
-            try:
-                out = self._execute(interp, plan)
-            except StopForward:
-                pass
+        with torch.no_grad(), recording(sink), FORWARD_LOCK.read(), contextlib.suppress(StopForward):
+            out = self._execute(interp, plan)
         if out is not None and (sink.wanted is None or OUTPUT_ID in sink.wanted):
             sink.outputs[OUTPUT_ID] = self.captured._probabilities(out)
         return sink.outputs

@@ -15,6 +15,7 @@ from layerwalk.probing.class_change import ClassChange, class_changes
 from layerwalk.probing.feeders import Feeders, channel_feeders
 from layerwalk.probing.occlusion import FILLS, OcclusionBlock, OcclusionResult, apply_occlusion, occlude
 
-__all__ = ["ablate", "ablated_channels", "channel_edits", "reset_ablation", "activity_flow", "ActivityFlow", "LayerFlow", "ClassEffect",
+__all__ = ["ablate", "ablated_channels", "channel_edits", "reset_ablation", "activity_flow", "ActivityFlow",
+           "LayerFlow", "ClassEffect",
            "channel_feeders", "Feeders", "occlude", "apply_occlusion", "OcclusionBlock", "OcclusionResult", "FILLS",
            "class_changes", "ClassChange"]

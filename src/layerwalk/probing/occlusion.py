@@ -104,15 +104,15 @@ class OcclusionResult:
 
 
 def apply_occlusion(network: Network, image: Image.Image, blocks: Sequence[OcclusionBlock], *,
-                    before: Snapshot | torch.Tensor, source: dict[str, Any] | None = None, mean: Sequence[float] | None = None,
-                    top: int = 5) -> OcclusionResult:
+                    before: Snapshot | torch.Tensor, source: dict[str, Any] | None = None,
+                    mean: Sequence[float] | None = None, top: int = 5) -> OcclusionResult:
     """Run the network on ``image`` with ``blocks`` painted on; compare the classification with ``before``.
 
     Args:
         network: the network (its forward pass sets its new input).
         image: the un-edited input image at the network's input size (``before.input_image``).
         blocks: the blocks; clipped to the image.
-        before: the snapshot of the un-edited image, or its class probabilities (the "before" of the comparison).
+        before: the un-edited image's snapshot or class probabilities (the "before" of the comparison).
         source: the new input's source description (default ``{"source": "occlusion", "blocks": [...]}``).
         mean: fill of ``"mean"`` blocks (default: the network's dataset's mean, else its normalisation mean).
 
