@@ -13,7 +13,7 @@ import urllib.request
 import numpy as np
 import pytest
 from client_actions import click_at, next_frames
-from conftest import api
+from conftest import api, wait_until
 from PIL import Image
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -121,8 +121,40 @@ def test_charts_and_panels_brush_each_other_and_a_lasso_gives_inputs_to_drop(cha
     c.page.wait_for_function(f"window.__layerwalk.charts.state().frames['n0/{LAYER}'].join() === "
                              f"'{','.join(map(str, sorted([first, other])))}'", timeout=10_000)
     assert ch(c, "C.state().board.charts.pca.highlighted") == sorted([first, other])
+    focus_squares(c, server, sorted([first, other]))
+    receptive_field_on_hover(c, server)
     lasso_then_drop(c, server)
     assert c.errors == []
+
+
+def focus_squares(c, server, filters: list[int]) -> None:
+    """The card's focus button: the DeconvNet focus of the selected filters on the current input, as squares on the
+    input canvas, as many as the server's focus analysis keeps neurons."""
+    fly(c, "L.charts.flyToBoard()")
+    click_at(c.page, ch(c, "C.cardScreen({kind: 'focus'})"))
+    c.page.wait_for_function("(window.__layerwalk.charts.state().overlays.n0?.focusSquares ?? 0) > 0", timeout=60_000)
+    job = api(server.url, "networks/n0/analysis", {"what": "focus", "layers": [LAYER], "channels": filters})["job"]
+    wait_until(lambda: api(server.url, f"jobs/{job}")["state"] == "done", timeout=60)
+    boxes = api(server.url, f"networks/n0/analysis/{job}/data")["filters"]
+    assert [f["channel"] for f in boxes] == filters
+    assert ch(c, "C.state().overlays.n0.focusSquares") == sum(len(f["boxes"]) for f in boxes)
+
+
+def receptive_field_on_hover(c, server) -> None:
+    """Hovering a pixel of a map draws that unit's receptive field (the server's, for that unit) on the input canvas."""
+    fly(c, f"L.flyToLayer({json.dumps(LAYER)})")
+    at = ch(c, f"C.tileScreen({json.dumps(LAYER)}, 0)")
+    c.page.evaluate("document.exitPointerLock()")
+    c.page.mouse.move(at["x"], at["y"])
+    c.page.wait_for_function("window.__layerwalk.charts.state().overlays.n0?.field != null", timeout=30_000)
+    field = ch(c, "C.state().overlays.n0.field")
+    rf = next(n for n in api(server.url, "networks/n0/analysis/receptive-fields")["nodes"] if n["node"] == LAYER)
+    units = [[rf["y"]["lo"][y], rf["x"]["lo"][x], rf["y"]["hi"][y], rf["x"]["hi"][x]]
+             for y in range(26, 31) for x in range(26, 31)]  # the map's centre, give or take a screen pixel
+    assert field in units, (field, units[12])
+    assert field[2] - field[0] + 1 == rf["y"]["size"]  # a centre unit's field is not clipped by the image border
+    c.page.mouse.move(5, 5)  # off the panel: the field goes away
+    c.page.wait_for_function("window.__layerwalk.charts.state().overlays.n0.field === null", timeout=30_000)
 
 
 def lasso(page, corners, steps: int = 6) -> None:

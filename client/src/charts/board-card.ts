@@ -10,7 +10,7 @@ export interface Thumbnail {
 }
 
 export type ExportKind = 'png' | 'csv' | 'json';
-export type CardTarget = { kind: 'thumbnail'; index: number } | { kind: 'export'; format: ExportKind };
+export type CardTarget = { kind: 'thumbnail'; index: number } | { kind: 'export'; format: ExportKind } | { kind: 'focus' };
 
 export const THUMBNAILS = 6;
 const W = 572;
@@ -18,6 +18,7 @@ const H = 406;
 const THUMB = 84;
 const THUMB_Y = 214;
 const BUTTON_Y = 350;
+const FOCUS = { x: 392, y: 10, w: 166, h: 28 };
 const BUTTONS: { format: ExportKind; x: number; w: number }[] = [
   { format: 'png', x: 230, w: 100 }, { format: 'csv', x: 340, w: 100 }, { format: 'json', x: 450, w: 106 },
 ];
@@ -52,7 +53,15 @@ export function createBoardCard(width: number, height: number, repaintSoon: (p: 
     ctx.fill();
     ctx.fillStyle = COLORS.text;
     ctx.font = `600 17px ${FONT}`;
-    fitText(ctx, title, 14, 28, W - 28);
+    fitText(ctx, title, 14, 28, FOCUS.x - 24);
+    ctx.fillStyle = hover?.kind === 'focus' ? COLORS.buttonHover : COLORS.button;
+    roundRect(ctx, FOCUS.x, FOCUS.y, FOCUS.w, FOCUS.h, 6);
+    ctx.fill();
+    ctx.fillStyle = COLORS.text;
+    ctx.font = `500 13px ${FONT}`;
+    ctx.textAlign = 'center';
+    ctx.fillText('◎ focus on the input', FOCUS.x + FOCUS.w / 2, FOCUS.y + 19);
+    ctx.textAlign = 'left';
     ctx.font = `13px ${FONT}`;
     ctx.fillStyle = COLORS.dim;
     lines.slice(0, 8).forEach((line, i) => fitText(ctx, line, 14, 54 + i * 19, W - 28));
@@ -103,10 +112,12 @@ export function createBoardCard(width: number, height: number, repaintSoon: (p: 
         const index = Math.floor((x - 14) / (THUMB + 8));
         if (index >= 0 && index < thumbs.length && x - 14 - index * (THUMB + 8) <= THUMB) return { kind: 'thumbnail', index };
       }
+      if (x >= FOCUS.x && x <= FOCUS.x + FOCUS.w && y >= FOCUS.y && y <= FOCUS.y + FOCUS.h) return { kind: 'focus' };
       const b = BUTTONS.find((b) => x >= b.x && x <= b.x + b.w && y >= BUTTON_Y && y <= BUTTON_Y + 28);
       return b && exportName ? { kind: 'export', format: b.format } : null;
     },
     uvOf(target) {
+      if (target.kind === 'focus') return [(FOCUS.x + FOCUS.w / 2) / W, 1 - (FOCUS.y + FOCUS.h / 2) / H];
       if (target.kind === 'thumbnail') return [(14 + target.index * (THUMB + 8) + THUMB / 2) / W, 1 - (THUMB_Y + THUMB / 2) / H];
       const b = BUTTONS.find((b) => b.format === target.format)!;
       return [(b.x + b.w / 2) / W, 1 - (BUTTON_Y + 14) / H];

@@ -37,6 +37,8 @@ export interface BoardHost {
   /** the dataset the thumbnails come from */
   dataset: { id: string } | null;
   pickUp(item: number, label: string, image: ImageBitmap | null): void;
+  /** DeconvNet focus of these filters of the layer on the network's current input, drawn on the input canvas */
+  focus(layer: string, filters: number[]): Promise<string>;
   download(url: string, filename: string): void;
   reportError(err: unknown): void;
 }
@@ -82,6 +84,7 @@ export function createChartBoard(host: BoardHost, nid: string, panel: LayerPanel
   let dead: DeadLayer | null = null;
   let exportChart: ChartName | null = null;
   const classNames = new Map<number, string>();
+  let focusNote = '';
   let disposed = false;
   const place = (mesh: Group['children'][number], [col, row]: [number, number]) => {
     mesh.position.set((col - 1) * (CHART.width + GAP), (0.5 - row) * (CHART.height + GAP), 0);
@@ -170,7 +173,20 @@ export function createChartBoard(host: BoardHost, nid: string, panel: LayerPanel
     hoverEnd: () => card.setHover(null),
     select(hit) {
       const t = hit.uv ? card.targetAt(hit.uv.x, hit.uv.y) : null;
-      if (t?.kind === 'thumbnail') {
+      if (t?.kind === 'focus') {
+        const filters = [...host.selection().filters];
+        if (host.selection().layer !== lid || !filters.length) {
+          focusNote = 'select filters on a chart or the panel first';
+          board.applySelection(host.selection());
+          return;
+        }
+        focusNote = `focus of ${filters.length} filters: running…`;
+        board.applySelection(host.selection());
+        host.focus(lid, filters).then((note) => {
+          focusNote = note;
+          board.applySelection(host.selection());
+        }, host.reportError);
+      } else if (t?.kind === 'thumbnail') {
         const thumb = thumbnails[t.index];
         if (thumb) host.pickUp(thumb.item, thumb.label, thumb.image);
       } else if (t?.kind === 'export' && exportChart) {
@@ -215,7 +231,8 @@ export function createChartBoard(host: BoardHost, nid: string, panel: LayerPanel
         showThumbnails([...selection.inputs]);
       }
       if (picked && !filters.has(picked.channel)) picked = null;
-      card.setText(`${panel.node.name}: ${filters.size} filters, ${selection.inputs.size} inputs selected`, cardLines(filters, picked, selection.inputs.size));
+      const lines = cardLines(filters, picked, selection.inputs.size);
+      card.setText(`${panel.node.name}: ${filters.size} filters, ${selection.inputs.size} inputs`, focusNote ? [focusNote, ...lines] : lines);
       host.repaintSoon();
     },
     dispose() {

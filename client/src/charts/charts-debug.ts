@@ -1,6 +1,7 @@
 import { Mesh, Raycaster, Vector2, Vector3 } from 'three';
 import type { Object3D } from 'three';
 import type { AppContext } from '../app/context';
+import type { CardTarget } from './board-card';
 import type { ChartName } from './chart-board';
 import type { Charts } from './charts';
 
@@ -28,6 +29,7 @@ export function chartsDebug(ctx: AppContext, charts: Charts) {
       return {
         selection: { layer: s.layer, filters: [...s.filters].sort((a, b) => a - b), inputs: [...s.inputs].sort((a, b) => a - b), origin: s.origin },
         frames: Object.fromEntries([...charts.frames].map(([k, f]) => [k, [...f.channels].sort((a, b) => a - b)])),
+        overlays: Object.fromEntries([...charts.overlays].map(([k, o]) => [k, { field: o.field, focusSquares: o.focusSquares }])),
         board: board && {
           layer: board.lid, jobs: Object.fromEntries(board.jobs),
           charts: Object.fromEntries([...board.charts].map(([name, c]) => [name, {
@@ -96,7 +98,7 @@ export function chartsDebug(ctx: AppContext, charts: Charts) {
       return null;
     },
     /** screen point of the i-th thumbnail (or an export button) on the board's card */
-    cardScreen(target: { kind: 'thumbnail'; index: number } | { kind: 'export'; format: 'png' | 'csv' | 'json' }) {
+    cardScreen(target: CardTarget) {
       const card = charts.board?.card;
       if (!card) return null;
       const [u, v] = card.uvOf(target);

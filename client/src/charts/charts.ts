@@ -1,5 +1,5 @@
 import { Vector3 } from 'three';
-import type { SelectionState } from '../api/types';
+import type { ReceptiveField, SelectionState } from '../api/types';
 import { pickUp } from '../app/carry-interaction';
 import type { AppContext } from '../app/context';
 import type { Interactive } from '../input/interaction';
@@ -11,6 +11,9 @@ import type { BoardHost, ChartBoard } from './chart-board';
 import type { ChartHints } from './chart-hints';
 import { createLinkedSelection } from './linked-selection';
 import type { LinkedSelection } from './linked-selection';
+import { runAnalysis } from './analysis-jobs';
+import { createInputOverlay } from './input-overlay';
+import type { InputBox, InputOverlay } from './input-overlay';
 import { createTileFrames } from './tile-frames';
 import type { TileFrames } from './tile-frames';
 
@@ -20,6 +23,8 @@ export interface Charts {
   readonly board: ChartBoard | null;
   /** the tile frames of each layer panel that shows selected filters */
   readonly frames: ReadonlyMap<string, TileFrames>;
+  /** receptive field and focus squares on each network's input canvas */
+  readonly overlays: ReadonlyMap<string, InputOverlay>;
   /** open the charts of one layer beside its panel (closing the board open before) */
   open(nid: string, lid: string): ChartBoard;
   close(): void;
@@ -100,10 +105,43 @@ export function installCharts(ctx: AppContext): Charts {
       a.remove();
     },
     reportError: (err) => ctx.reportError(err),
+    async focus(layer, filters) {
+      const channels = filters.slice(0, 10);
+      const result = await runAnalysis<{ filters: { channel: number; boxes: number[][] }[] }>(ctx.api, nid,
+        { what: 'focus', layers: [layer], channels }, undefined, () => {});
+      const { overlay } = await overlayOf(nid);
+      overlay.showFocus(result.data.filters.map((f) => f.boxes.map((b) => b as unknown as InputBox)));
+      repaintSoon();
+      const dropped = filters.length > channels.length ? ` (the first ${channels.length} of ${filters.length})` : '';
+      return `focus: ${overlay.focusSquares} squares of ${channels.length} filters on the input canvas${dropped}`;
+    },
   });
 
+  // receptive fields: loaded once per network, at the first hover of a panel
+  const fields = new Map<string, Promise<{ size: number[]; nodes: Map<string, ReceptiveField> }>>();
+  const overlays = new Map<string, InputOverlay>();
+  const fieldsOf = (nid: string) => {
+    if (!fields.has(nid)) {
+      fields.set(nid, ctx.api.receptiveFields(nid).then((rf) => ({ size: rf.input_size, nodes: new Map(rf.nodes.map((n) => [n.node, n])) })));
+    }
+    return fields.get(nid)!;
+  };
+  const overlayOf = async (nid: string) => {
+    const view = ctx.views.get(nid)!;
+    const rf = await fieldsOf(nid);
+    if (!overlays.has(nid)) overlays.set(nid, createInputOverlay(view.station, rf.size));
+    return { overlay: overlays.get(nid)!, rf };
+  };
+  const showField = (nid: string, lid: string, at: { x: number; y: number } | null) => {
+    overlayOf(nid).then(({ overlay, rf }) => {
+      const f = at && rf.nodes.get(lid);
+      overlay.showField(f ? unitField(f, at) : null);
+      repaintSoon();
+    }, (err) => ctx.reportError(err));
+  };
+
   const charts: Charts = {
-    selection, frames,
+    selection, frames, overlays,
     get board() {
       return board;
     },
@@ -143,11 +181,24 @@ export function installCharts(ctx: AppContext): Charts {
     },
   };
 
-  /** Clicking a map selects its filter (the panel keeps its own click: the magnifier opens as before). */
+  /**
+   * Clicking a map selects its filter (the panel keeps its own click: the magnifier opens as before); hovering a
+   * map's pixel draws that unit's receptive field on the input canvas.
+   */
   const linkPanel = (view: NetworkView, panel: LayerPanel) => {
     const interactive = panel.object.userData.interactive as Interactive | undefined;
     if (!interactive) return;
-    const select = interactive.select;
+    const { select, hover, hoverEnd } = interactive;
+    const nid = view.info.id;
+    interactive.hover = (hit) => {
+      hover?.(hit);
+      const h = hit.uv && panel.hitAt(hit.uv);
+      showField(nid, panel.node.id, h || null);
+    };
+    interactive.hoverEnd = (pointer) => {
+      hoverEnd?.(pointer);
+      showField(nid, panel.node.id, null);
+    };
     interactive.select = (hit) => {
       select?.(hit);
       const h = hit.uv && panel.hitAt(hit.uv);
@@ -175,4 +226,10 @@ function placeBeside(board: ChartBoard, panel: LayerPanel): void {
   board.object.rotation.y = -0.3;
   board.object.position.set(_p.x + _size.x / 2 + 0.3 + (BOARD_SIZE.width / 2) * Math.cos(0.3), 0.35 + BOARD_SIZE.height / 2,
     _p.z + (BOARD_SIZE.width / 2) * Math.sin(0.3));
+}
+
+/** The input pixels unit (x, y) of a node sees (clipped to the image), or the node's whole field when it has no map. */
+export function unitField(f: ReceptiveField, at: { x: number; y: number }): InputBox | null {
+  if (f.y && f.x && at.y < f.y.lo.length && at.x < f.x.lo.length) return [f.y.lo[at.y], f.x.lo[at.x], f.y.hi[at.y], f.x.hi[at.x]];
+  return f.box ? [f.box[0], f.box[1], f.box[2], f.box[3]] : null;
 }
