@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from layerwalk.precompute import stats, topk
+from layerwalk.precompute.reductions import reduce_maps
 
 
 def _split_topk(maps, cuts, k, largest):
@@ -44,12 +45,10 @@ def test_topk_locations_point_at_the_maximum():
 def test_stats_merge_equals_one_pass():
     g = torch.Generator().manual_seed(1)
     maps = torch.randn(40, 6, 25, generator=g) * torch.tensor([0.01, 0.1, 1, 10, 100, 0.0]).view(1, 6, 1)
-    whole = stats.of_batch(maps, maps.sum(dim=2).numpy(), maps.amax(dim=2).numpy(), maps.amin(dim=2).numpy())
+    whole = stats.of_batch(reduce_maps(maps), maps.shape[2])
     part = None
     for a, b in ((0, 3), (3, 21), (21, 40)):
-        piece = maps[a:b]
-        reduced = (piece.sum(dim=2).numpy(), piece.amax(dim=2).numpy(), piece.amin(dim=2).numpy())
-        part = stats.merge(part, stats.of_batch(piece, *reduced))
+        part = stats.merge(part, stats.of_batch(reduce_maps(maps[a:b]), maps.shape[2]))
     np.testing.assert_array_equal(part.max_histogram, whole.max_histogram)
     np.testing.assert_array_equal(part.active, whole.active)
     np.testing.assert_array_equal(part.max, whole.max)
@@ -70,3 +69,24 @@ def test_histogram_bins_follow_the_documented_edges():
     assert bins[0] == zero and bins[1] == one and bins[2] == one + 1
     assert bins[3] == zero - 1 - (one - zero - 1)  # negatives mirror positives
     assert bins[4] == zero + 1 and bins[5] == stats.HIST_BINS - 1  # clamped into the end bins
+
+
+def test_one_pass_reductions_equal_torch():
+    """The fused kernel gives what the five torch reductions give: max/min and their first position, sums and
+    sums of squares (float64), positive counts — including ties (a ReLU map of zeros) and NaN-free extremes."""
+    g = torch.Generator().manual_seed(2)
+    maps = torch.relu(torch.randn(7, 5, 33, generator=g))
+    maps[0, 0] = 0.0                  # all ties: position 0, as torch
+    maps[1, 1, [3, 9]] = 50.0         # a tie for the maximum: the first
+    maps[2, 2] = -torch.arange(33.0)  # strictly decreasing
+    r = reduce_maps(maps)
+    values, where = maps.max(dim=2)
+    np.testing.assert_array_equal(r.max, values.numpy())
+    np.testing.assert_array_equal(r.max_at, where.numpy())
+    values, where = maps.min(dim=2)
+    np.testing.assert_array_equal(r.min, values.numpy())
+    np.testing.assert_array_equal(r.min_at, where.numpy())
+    assert r.max_at[1, 1] == 3 and r.max_at[0, 0] == 0 and r.min_at[2, 2] == 32
+    np.testing.assert_allclose(r.sum, maps.double().sum(dim=2).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(r.sum_sq, maps.double().square().sum(dim=2).numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(r.positive, (maps > 0).sum(dim=2).numpy())

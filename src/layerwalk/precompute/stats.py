@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-import torch
+
+from layerwalk.precompute.reductions import MapReductions
 
 OCTAVES = 20  # |v| from 2^-10 to 2^10, two bins per octave; values beyond fall into the end bins
 HIST_BINS = 2 * OCTAVES + 1 + 2 * OCTAVES  # negative bins, the zero bin, positive bins
@@ -66,22 +67,17 @@ class ChannelStats:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("images", "positions")}
 
 
-def of_batch(maps: torch.Tensor, sums: np.ndarray, spatial_max: np.ndarray, spatial_min: np.ndarray) -> ChannelStats:
-    """Statistics of one batch. ``maps``: (B, C, P) float32; ``sums``, ``spatial_max``, ``spatial_min``: (B, C) its
-    sum/max/min over P (computed once for the top-k and embeddings too). Two more passes over the maps; the rest
-    works on (B, C) in numpy — on a busy CPU every torch op on a large tensor costs an OpenMP barrier as well as
-    its memory traffic."""
-    b, c, p = maps.shape
-    bins = histogram_bins(spatial_max) + np.arange(c)[None, :] * HIST_BINS
+def of_batch(reduced: MapReductions, positions: int) -> ChannelStats:
+    """Statistics of one batch from its per-(image, channel) reductions (``reductions.reduce_maps``: one pass over
+    the maps, shared with the top-k and embeddings); the rest works on (B, C) arrays."""
+    b, c = reduced.max.shape
+    bins = histogram_bins(reduced.max) + np.arange(c)[None, :] * HIST_BINS
     return ChannelStats(
-        images=b, positions=p,
-        # float32 within an image's map (≤ 10^5 values), float64 across images: a float64 reduction over the
-        # whole batch costs more than the forward pass on a CPU.
-        sum=sums.astype(np.float64).sum(axis=0),
-        sum_sq=np.square(torch.linalg.vector_norm(maps, dim=2).numpy().astype(np.float64)).sum(axis=0),
-        active=torch.sum(maps > 0, dim=2, dtype=torch.int64).numpy().sum(axis=0),
-        max=spatial_max.max(axis=0).astype(np.float32),
-        min=spatial_min.min(axis=0).astype(np.float32),
+        images=b, positions=positions,
+        sum=reduced.sum.sum(axis=0), sum_sq=reduced.sum_sq.sum(axis=0),
+        active=reduced.positive.sum(axis=0),
+        max=reduced.max.max(axis=0).astype(np.float32),
+        min=reduced.min.min(axis=0).astype(np.float32),
         max_histogram=np.bincount(bins.ravel(), minlength=c * HIST_BINS).reshape(c, HIST_BINS).astype(np.int64),
     )
 
