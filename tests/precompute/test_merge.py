@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from layerwalk.engine.reductions import reduce_maps
 from layerwalk.precompute import stats, topk
-from layerwalk.precompute.reductions import reduce_maps
 
 
 def _split_topk(maps, cuts, k, largest):

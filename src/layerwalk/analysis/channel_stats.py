@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from layerwalk.analysis._inputs import Progress, recorded_batches, sample_items
+from layerwalk.engine.reductions import reduce_maps
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ def _nodes(graph, nodes) -> list[str]:
 
 
 def _reduce(a: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(batch, C, …) → per input and channel: max, mean, fraction > 0."""
-    flat = a.reshape(a.shape[0], a.shape[1], -1)
-    positive = (flat > 0).sum(2, dtype=torch.float32) / flat.shape[2]  # no float copy of the whole map
-    return (flat.amax(2).numpy(), flat.mean(2).numpy(), positive.numpy())
+    """(batch, C, …) → per input and channel: max, mean, fraction > 0 — one pass over the maps
+    (``engine.reductions``) instead of three torch reductions."""
+    flat = a.detach().float().cpu().reshape(a.shape[0], a.shape[1], -1)
+    r = reduce_maps(flat)
+    positions = flat.shape[2]
+    return r.max, (r.sum / positions).astype(np.float32), (r.positive / positions).astype(np.float32)

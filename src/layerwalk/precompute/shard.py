@@ -19,10 +19,10 @@ import zstandard
 from safetensors.numpy import load as load_arrays
 from safetensors.numpy import save as save_arrays
 
+from layerwalk.engine.reductions import MapReductions, reduce_maps
 from layerwalk.precompute import stats as stats_mod
 from layerwalk.precompute import topk as topk_mod
 from layerwalk.precompute.params import PrecomputeParams
-from layerwalk.precompute.reductions import MapReductions, reduce_maps
 
 
 @dataclass(frozen=True)

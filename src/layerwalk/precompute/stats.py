@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from layerwalk.precompute.reductions import MapReductions
+from layerwalk.engine.reductions import MapReductions
 
 OCTAVES = 20  # |v| from 2^-10 to 2^10, two bins per octave; values beyond fall into the end bins
 HIST_BINS = 2 * OCTAVES + 1 + 2 * OCTAVES  # negative bins, the zero bin, positive bins

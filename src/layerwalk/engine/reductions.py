@@ -1,4 +1,5 @@
-"""Every per-channel reduction precompute needs, in ONE pass over a batch's maps.
+"""Every per-channel reduction of a batch of maps, in ONE pass (precompute's top-k, statistics and embeddings;
+the channel statistics of the analyses).
 
 Top-k, bottom-k, statistics and embeddings need, per (image, channel) map: the maximum and where it is, the
 minimum and where it is, the sum, the sum of squares and how many positions are positive. As torch ops that is
