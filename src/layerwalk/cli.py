@@ -60,8 +60,13 @@ def _add_featurevis(sub) -> None:
     p.add_argument("spec", help="model spec (see 'layerwalk graph')")
     p.add_argument("--layer", required=True, help="layer id or name (see 'layerwalk graph SPEC'); 'output' = classes")
     p.add_argument("--channels", help="e.g. 0-15,20 (default: all)")
-    p.add_argument("--steps", type=int, default=200)
-    p.add_argument("--lr", type=float, default=0.2)
+    p.add_argument("--style", default="paper", choices=["paper", "lucid", "convviz"],
+                   help="paper (default), lucid (decorrelated Fourier image, Adam, Lucid's transforms) or convviz "
+                        "(the ConvViz thesis' variant; needs --dataset)")
+    p.add_argument("--objective", help="what to maximise, e.g. \"channel - 0.1*tv\" (default: channel)")
+    p.add_argument("--steps", type=int, help="default: the style's (paper 200, lucid 256, convviz 100)")
+    p.add_argument("--lr", type=float, help="default: the style's (paper 0.2, lucid 0.05, convviz 0.2)")
+    p.add_argument("--restarts", type=int, help="convviz: start images tried per channel (default 100)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start", default="noise", help="noise[:SEED] | dataset:INDEX | image:PATH (default: noise)")
     p.add_argument("--weights", help="weights file (.pt/.pth/.safetensors)")
@@ -108,13 +113,17 @@ def _run_featurevis(args) -> int:
             bar.n = int(fraction * 1000)
             bar.set_postfix_str(message.split(": ", 1)[-1], refresh=False)
             bar.refresh()
-        result = featurevis(net, args.layer, args.channels, start=_start_image(net, args.start), steps=args.steps,
-                            lr=args.lr, seed=args.seed, parameterization="fourier" if args.fourier else "pixel",
-                            relu_override=args.relu_override, batch_size=args.batch_size, progress=progress,
-                            cache=not args.no_cache)
+        given = {k: v for k, v in (("steps", args.steps), ("lr", args.lr), ("restarts", args.restarts))
+                 if v is not None}
+        result = featurevis(net, args.layer, args.channels, start=_start_image(net, args.start), seed=args.seed,
+                            parameterization="fourier" if args.fourier else "pixel", style=args.style,
+                            objective=args.objective, relu_override=args.relu_override, batch_size=args.batch_size,
+                            progress=progress, cache=not args.no_cache, **given)
     class_names = net.class_names if result.layer == "output" else None
     written = write_featurevis(result, Path(args.out), class_names=class_names)
     ratio = float((result.final_objective / abs(result.start_objective).clip(1e-6)).mean())
+    if result.dead_channels:
+        print(f"no start image moved channel(s) {result.dead_channels}: candidate dead filters")
     print(f"{len(result.channels)} images in {args.out} ({result.seconds:.1f} s, {result.cached} from cache); "
           f"contact sheet: {written['contact_sheet']}; objective ×{ratio:.1f} vs. the start image on average")
     return 0

@@ -13,18 +13,21 @@ from typing import Any
 from layerwalk.api.state import NetworkEntry
 from layerwalk.engine import Snapshot, grid_shape
 from layerwalk.featurevis import Cancelled, FeatureVisResult, featurevis
+from layerwalk.featurevis.objectives import Objective
 from layerwalk.jobs import JobCancelled, JobContext
 
 
 def featurevis_job(ctx: JobContext, *, entry: NetworkEntry, layer: str, channels: list[int] | None,
-                   steps: int | None, start: str, snapshot: Snapshot) -> dict[str, Any]:
+                   steps: int | None, start: str, snapshot: Snapshot, style: str = "paper",
+                   objective: list[dict] | None = None) -> dict[str, Any]:
     """Optimise ``channels`` of ``layer`` from the submitted ``snapshot``'s input (or noise) with progress and
-    cancel; returns the JSON result."""
+    cancel, in ``style`` for ``objective`` (its JSON form; None = each channel); returns the JSON result."""
     begin = snapshot.activations["input"] if start == "input" else "noise:0"
     overrides: dict[str, Any] = {"steps": steps} if steps else {}
     try:
         result = featurevis(entry.network, layer, channels, start=begin, progress=ctx.progress,
-                            should_stop=lambda: ctx.cancelled, **overrides)
+                            should_stop=lambda: ctx.cancelled, style=style,
+                            objective=Objective.from_json(objective) if objective else None, **overrides)
     except Cancelled:
         raise JobCancelled from None
     return store_result(entry, result)
@@ -45,5 +48,6 @@ def store_result(entry: NetworkEntry, result: FeatureVisResult) -> dict[str, Any
         "images": [f"{base}/{c}.png" for c in result.channels],
         "start_objective": [float(v) for v in result.start_objective],
         "final_objective": [float(v) for v in result.final_objective],
-        "cached": result.cached, "seconds": round(result.seconds, 2),
+        "cached": result.cached, "seconds": round(result.seconds, 2), "style": result.style,
+        "objective": result.objective, "dead_channels": list(result.dead_channels),
     }

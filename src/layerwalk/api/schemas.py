@@ -154,10 +154,28 @@ class HistogramsResponse(BaseModel):
 
 
 # --- jobs ----------------------------------------------------------------------------------------------------
+class ObjectiveTerm(BaseModel):
+    """One weighted term of a feature-visualization objective (``layerwalk.featurevis.objectives``)."""
+
+    term: Literal["channel", "neuron", "direction", "class_logit", "diversity", "tv", "l2"]
+    weight: float = 1.0
+    layer: str | None = Field(default=None, description="layer id (default: the visualized layer)")
+    channel: StrictInt | None = Field(default=None, ge=0, description="default: each image's own channel")
+    y: StrictInt | None = Field(default=None, ge=0)
+    x: StrictInt | None = Field(default=None, ge=0)
+    vector: list[float] | None = Field(default=None, min_length=1, max_length=8192)
+    constant: float | None = None
+
+
 class FeaturevisRequest(BaseModel):
     channels: list[Annotated[StrictInt, Field(ge=0)]] | None = Field(default=None, min_length=1, max_length=512)
     steps: StrictInt | None = Field(default=None, ge=1, le=10_000)
     start: Literal["input", "noise"] = "input"  # the paper's procedure: optimise copies of the current input
+    style: Literal["paper", "lucid", "convviz"] = Field(
+        default="paper", description="paper (default), lucid (Lucid's decorrelated Fourier images) or convviz")
+    objective: list[ObjectiveTerm] | None = Field(
+        default=None, min_length=1, max_length=16,
+        description='weighted sum to maximise, e.g. [{"term":"channel"},{"term":"tv","weight":-0.1}]')
 
 
 class JobCreated(BaseModel):
@@ -213,6 +231,10 @@ class FeatureVisJobResult(BaseModel):
     final_objective: list[float]
     cached: int = Field(description="how many channels came from the disk cache")
     seconds: float
+    style: str = Field(default="paper", description="paper, lucid or convviz")
+    objective: str = Field(default="channel()", description="what was maximised, in the text form")
+    dead_channels: list[int] = Field(default_factory=list,
+                                     description="convviz: channels no start image moved (candidate dead filters)")
 
 
 class AnalysisJobResult(BaseModel):

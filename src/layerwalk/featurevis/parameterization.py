@@ -38,14 +38,14 @@ def lucid_image(n: int, size: tuple[int, int], gens, color_matrix: torch.Tensor,
     """Lucid's image: a 1/f-scaled spectrum per decorrelated colour channel → colour correlation → sigmoid.
 
     Starts from faint noise (spectrum ~ N(0, sd²), one generator per image, so it depends on the seed only).
-    ``image_f()`` returns (n, 3, H, W) pixels in 0…1. As Lucid: orthonormal inverse FFT, then divided by 4
+    ``image_f()`` returns (n, C, H, W) pixels in 0…1 (C: the colour matrix's size; identity for grey images). As Lucid: orthonormal inverse FFT, then divided by 4
     (Lucid's constant, which keeps the sigmoid away from saturation at the start).
     """
     from layerwalk.featurevis.color import to_rgb
 
     h, w = size
     scale = _frequency_scale(h, w, decay, device)
-    init = torch.stack([torch.randn(3, h, w // 2 + 1, 2, generator=g) for g in gens]) * sd
+    init = torch.stack([torch.randn(color_matrix.shape[0], h, w // 2 + 1, 2, generator=g) for g in gens]) * sd
     spectrum = init.to(device).requires_grad_(True)
 
     def image_f():

@@ -169,10 +169,10 @@ def _lucid_loop(start, objective, params, gens, normalisation, on_step):
     ``start`` gives only the batch size, size and device: Lucid starts from faint seeded noise, not an image.
     """
     n, c, h, w = start.shape
-    if c != 3:
-        raise ValueError(f"the lucid style needs RGB input (3 channels); this model takes {c}")
     mean, std = (torch.tensor(v, dtype=start.dtype, device=start.device).view(1, -1, 1, 1) for v in normalisation)
-    tensors, image_f = lucid_image(n, (h, w), gens, normalized(params.color).to(start.device), device=start.device)
+    # colour decorrelation is for RGB; grey (or other) inputs have no colour correlation to undo
+    matrix = normalized(params.color) if c == 3 else torch.eye(c)
+    tensors, image_f = lucid_image(n, (h, w), gens, matrix.to(start.device), device=start.device)
     optimizer = torch.optim.Adam(tensors, lr=params.lr)
     transform = params.transforms
     history = []

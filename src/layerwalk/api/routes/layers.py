@@ -14,6 +14,7 @@ from layerwalk.api.routes._responses import OCTET, PNG, ZIP, versioned
 from layerwalk.capture import GraphNode
 from layerwalk.engine import Snapshot
 from layerwalk.errors import NotFoundError
+from layerwalk.featurevis.objectives import Objective
 
 router = APIRouter(prefix="/api/networks/{nid}/layers/{lid}", tags=["layers"], responses=schemas.ERRORS)
 
@@ -75,8 +76,13 @@ def start_featurevis(entry: NetworkDep, layer: LayerDep, state: StateDep,
     c = layer.shape[0] if layer.shape else 1
     if channels is not None and any(ch >= c for ch in channels):
         raise NotFoundError(f"layer {layer.id!r} has {c} channels; valid channels: 0…{c - 1}")
+    objective = [t.model_dump(exclude_none=True) for t in body.objective] if body.objective else None
+    if objective is not None:
+        Objective.from_json(objective)   # a bad term is a 400 now, not a failed job later
+    # only what differs from the paper's defaults is passed, so job kinds written before styles keep working
+    extra = {k: v for k, v in (("style", body.style), ("objective", objective)) if v not in (None, "paper")}
     job = state.jobs.submit("featurevis", entry=entry, layer=layer.id, channels=channels, steps=body.steps,
-                            start=body.start, snapshot=entry.network.snapshot)
+                            start=body.start, snapshot=entry.network.snapshot, **extra)
     return {"job": job.id}
 
 
