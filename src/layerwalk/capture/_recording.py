@@ -25,7 +25,8 @@ class StopForward(Exception):
 
 class Sink:
     def __init__(self, wanted: set[str] | None, stop_after: str | None, clone_ids: frozenset[str],
-                 displays: dict[str, Display] | None = None, edits: dict[str, Callable] | None = None):
+                 displays: dict[str, Display] | None = None,
+                 edits: dict[str, Callable[[torch.Tensor], None]] | None = None):
         self.wanted = wanted
         self.displays = displays or {}
         self.stop_after = stop_after
