@@ -380,11 +380,18 @@ def _run_serve(args) -> int:
     return run_serve(args)
 
 
+# --- influence ---------------------------------------------------------------------------------------------------
+def _add_influence(sub) -> None:
+    from layerwalk.influence.cli import add_influence  # the influence package owns its options
+
+    add_influence(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="layerwalk", description="Walk through a PyTorch CNN in 3D and in VR.")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_add_graph, _add_featurevis, _add_attribute, _add_analyze, _add_serve, _add_train, _add_study,
-                _add_precompute):
+                _add_precompute, _add_influence):
         add(sub)
     return parser
 

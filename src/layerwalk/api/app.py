@@ -17,6 +17,7 @@ from layerwalk.api.featurevis_kind import featurevis_job_kind
 from layerwalk.api.middleware import BodyLimit, HeadAsGet, SiteGuard, TokenAuth
 from layerwalk.api.routes import analysis as analysis_routes
 from layerwalk.api.routes import attributions as attribution_routes
+from layerwalk.api.routes import influence as influence_routes
 from layerwalk.api.routes import precomputed as precomputed_routes
 from layerwalk.api.routes import probing as probing_routes
 from layerwalk.api.state import AppState
@@ -36,7 +37,8 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     settings = settings or Settings()
     state = AppState(settings, networks, datasets, network_datasets)
     kinds = {"featurevis": featurevis_job_kind(), analysis_routes.KIND: analysis_routes.analysis_job,
-             attribution_routes.KIND: attribution_routes.attribution_job, **(job_kinds or {})}
+             attribution_routes.KIND: attribution_routes.attribution_job,
+             influence_routes.KIND: influence_routes.influence_job, **(job_kinds or {})}
     for kind, fn in kinds.items():
         if fn is not None:
             state.jobs.register(kind, fn)
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     app.include_router(attribution_routes.router)
     app.include_router(precomputed_routes.router)
     app.include_router(attribution_routes.methods_router)
+    app.include_router(influence_routes.router)
     app.include_router(probing_routes.router)
     _mount_client(app, settings)
     app.add_middleware(HeadAsGet)

@@ -250,8 +250,42 @@ class AnalysisJobResult(BaseModel):
 
 # Every job kind's result model (tests/api check that each registered kind has one, so the generated client
 # covers it). The last member of ``JobInfo.result`` only keeps a kind that forgot to declare one from failing.
+class InfluenceItem(BaseModel):
+    """One training image in an influence ranking (positive score = proponent)."""
+
+    index: int
+    score: float
+    label: int
+    class_name: str
+    image: str = Field(description="URL of the training image (PNG)")
+
+
+class InfluenceLayerResult(BaseModel):
+    layer: str = Field(description="module path of the conv or linear layer")
+    node: str | None = Field(description="graph node showing that layer")
+    proponents: list[InfluenceItem]
+    opponents: list[InfluenceItem]
+
+
+class InfluenceJobResult(BaseModel):
+    """A finished ``influence`` job: the training images that helped and hurt the input's decision."""
+
+    network: str
+    version: int = Field(description="input version the job explained")
+    dataset: str
+    method: Literal["ekfac", "lissa", "tracin"]
+    label: int = Field(description="class whose loss was attributed (the network's prediction)")
+    train_size: int
+    proponents: list[InfluenceItem]
+    opponents: list[InfluenceItem]
+    layers: list[InfluenceLayerResult]
+    self_influence: list[InfluenceItem] = Field(description="highest self-influence first (mislabeled/atypical)")
+    cached: bool
+    seconds: float
+
+
 JOB_RESULTS: dict[str, type[BaseModel]] = {"featurevis": FeatureVisJobResult, "analysis": AnalysisJobResult,
-                                           "attribution": AttributionResultOut}
+                                           "attribution": AttributionResultOut, "influence": InfluenceJobResult}
 
 
 class JobInfo(BaseModel):
@@ -261,5 +295,6 @@ class JobInfo(BaseModel):
     progress: float
     eta_seconds: float | None
     message: str
-    result: FeatureVisJobResult | AnalysisJobResult | AttributionResultOut | dict[str, Any] | None = Field(
+    result: (FeatureVisJobResult | AnalysisJobResult | AttributionResultOut | InfluenceJobResult | dict[str, Any]
+             | None) = Field(
         default=None, description="when done: the kind's result (see JOB_RESULTS)")

@@ -15,13 +15,23 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from layerwalk.featurevis.cache import weights_fingerprint
 
 __all__ = ["default_cache_dir", "cache_key", "weights_fingerprint", "load_entry", "save_entry"]
 
 
 def default_cache_dir() -> Path:
     return Path(os.environ.get("LAYERWALK_CACHE", Path.home() / ".cache" / "layerwalk")) / "influence"
+
+
+def weights_fingerprint(model: torch.nn.Module) -> str:
+    """sha256 of every parameter and buffer, computed on every call (not memoised per model object like the feature
+    visualization's: weights edited in place, e.g. by training between two calls, must change the key)."""
+    h = hashlib.sha256()
+    for name, t in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(str((tuple(t.shape), t.dtype)).encode())
+        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
 
 
 def cache_key(**parts: Any) -> str:

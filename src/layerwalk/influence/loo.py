@@ -14,7 +14,7 @@ from torch import nn
 
 from layerwalk.influence.data import TrainingSet
 
-__all__ = ["ConvexProblem", "fashion_logistic", "fit_logistic", "loo_loss_changes", "pearson"]
+__all__ = ["ConvexProblem", "exact_influence", "fashion_logistic", "fit_logistic", "loo_loss_changes", "pearson"]
 
 
 @dataclass
@@ -62,14 +62,35 @@ def fit_logistic(model: nn.Module, x: torch.Tensor, y: torch.Tensor, l2: float, 
         g = (p - onehot).T @ x1 / len(x) + l2 * theta
         if float(g.abs().max()) < 1e-12:
             break
-        s = p[:, :, None] * eye - p[:, :, None] * p[:, None, :]
-        k, d = theta.shape
-        h = torch.stack([torch.stack([(x1 * s[:, a, b, None]).T @ x1 for b in range(k)], 1) for a in range(k)])
-        h = h.reshape(k * d, k * d) / len(x)  # (class, feature) × (class, feature) blocks Σᵢ Sᵢ[a,b] xᵢxᵢᵀ
-        theta -= torch.linalg.solve(h + l2 * torch.eye(theta.numel(), dtype=x.dtype), g.flatten()).view_as(theta)
+        h = _hessian(x1, p, eye, l2)
+        theta -= torch.linalg.solve(h, g.flatten()).view_as(theta)
     with torch.no_grad():
         linear.weight.copy_(theta[:, :-1])
         linear.bias.copy_(theta[:, -1])
+
+
+def _hessian(x1: torch.Tensor, p: torch.Tensor, eye: torch.Tensor, l2: float) -> torch.Tensor:
+    """(class, feature) × (class, feature) blocks (1/n) Σᵢ Sᵢ[a,b] xᵢxᵢᵀ + λI, Sᵢ = diag(pᵢ) − pᵢpᵢᵀ."""
+    s = p[:, :, None] * eye - p[:, :, None] * p[:, None, :]
+    k, d = p.shape[1], x1.shape[1]
+    h = torch.stack([torch.stack([(x1 * s[:, a, b, None]).T @ x1 for b in range(k)], 1) for a in range(k)])
+    return h.reshape(k * d, k * d) / len(x1) + l2 * torch.eye(k * d, dtype=x1.dtype)
+
+
+def exact_influence(problem: ConvexProblem, test_index: int) -> torch.Tensor:
+    """(N,) ∇L(test)ᵀ(H + λI)⁻¹∇L(i) with the exact Hessian of the objective (the reference for LiSSA/EK-FAC)."""
+    linear = problem.model[-1]
+    theta = torch.cat([linear.weight.detach(), linear.bias.detach()[:, None]], 1)
+
+    def parts(x, y):
+        x1 = torch.cat([x.flatten(1), torch.ones(len(x), 1, dtype=x.dtype)], 1)
+        p = torch.softmax(x1 @ theta.T, 1)
+        return x1, p, (p - F.one_hot(y, theta.shape[0]).to(x.dtype))[:, :, None] * x1[:, None, :]
+
+    x1, p, grads = parts(problem.train.inputs, problem.train.labels)
+    h = _hessian(x1, p, torch.eye(theta.shape[0], dtype=x1.dtype), problem.l2)
+    _, _, g_test = parts(problem.test_x[test_index:test_index + 1], problem.test_y[test_index:test_index + 1])
+    return grads.flatten(1) @ torch.linalg.solve(h, g_test.flatten())
 
 
 def loo_loss_changes(problem: ConvexProblem, test_index: int, train_indices: list[int]) -> torch.Tensor:

@@ -1,0 +1,167 @@
+"""Influence speed and accuracy: EK-FAC (Kronfluence) vs LiSSA vs TracIn, in the same run.
+
+  covidresnet  wall time on the Fashion-MNIST CovidResNet (28×28, 10 classes): EK-FAC factor fitting, then
+               QUERIES test images scored against TRAIN training images per method (LiSSA at --lissa-depth;
+               TracIn with one checkpoint). Weights: a 'layerwalk train' run (--run) or Kaiming-initialised.
+  convex       logistic regression on two Fashion-MNIST classes (the leave-one-out test's model): time of EK-FAC
+               and of LiSSA for one query, and each one's Pearson correlation with actual leave-one-out retraining
+               (30 most influential images) — the ratio "EK-FAC ≥ 20× faster at equal or better correlation".
+  sensitivity  LiSSA on the convex model over damping × scale × depth: correlation with leave-one-out retraining
+               and relative error against the exact (H + λI)⁻¹ (this is what the dissertation's method depends on).
+
+Medians over --repeats. Prints one JSON line per figure (copy them into BENCHMARKS.md with `uptime`).
+Run:  .venv/bin/python benchmarks/bench_influence.py [--train 10000 --queries 100 --repeats 3] [--what convex]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+
+import torch
+import torch.nn.functional as F
+
+import layerwalk
+from layerwalk.influence import EkfacParams, LissaParams, TrainingSet
+from layerwalk.influence.ekfac import EkfacInfluence
+from layerwalk.influence.layers import influence_layers
+from layerwalk.influence.loo import exact_influence, fashion_logistic, loo_loss_changes, pearson
+
+
+def _timed(fn, repeats: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def _emit(**row) -> None:
+    print(json.dumps(row), flush=True)
+
+
+def _fashion(n_train: int, n_queries: int, run: str | None):
+    if run:
+        from layerwalk.influence import load_run_data
+
+        data = load_run_data(run)
+        return data.model, data.train.subset(range(min(n_train, len(data.train)))), data.test.inputs[:n_queries]
+    from layerwalk.data import load_dataset, load_model
+
+    torch.manual_seed(0)
+    model = load_model("covidresnet", num_classes=10, in_channels=1).model.eval()
+    sets = []
+    for split, n in (("train", n_train), ("test", n_queries)):
+        ds = load_dataset(f"fashion-mnist:{split}")
+        x = (torch.from_numpy(ds.images[:n]).float()[:, None] / 255 - 0.286) / 0.353
+        sets.append((x, torch.from_numpy(ds.labels[:n]).long()))
+    return model, TrainingSet(*sets[0], f"bench:fashion:{n_train}"), sets[1][0]
+
+
+def bench_covidresnet(args) -> None:
+    model, train, queries = _fashion(args.train, args.queries, args.run)
+    layers = influence_layers(model)
+    base = {"what": "covidresnet", "train": len(train), "queries": len(queries), "layers": len(layers)}
+    with tempfile.TemporaryDirectory() as tmp:
+        ek = EkfacInfluence(model, layers, train.inputs, train.labels, tmp, EkfacParams(batch_size=64, chunk=2048))
+        fit, _ = _timed(lambda: ek.fit_factors(lambda f, m: None), 1)  # cached after the first: timed once
+        _emit(**base, method="ekfac", step="factors", seconds=round(fit, 2))
+        with torch.no_grad():
+            labels = model(queries).argmax(1)
+        score, _ = _timed(lambda: ek.pairwise(queries, labels, lambda f, m: None), args.repeats)
+        _emit(**base, method="ekfac", step="scores", seconds=round(score, 2),
+              per_pair_us=round(1e6 * score / (len(train) * len(queries)), 3))
+    for method, options in (("tracin", {}), ("lissa", {"lissa": LissaParams(depth=args.lissa_depth, scale=50)})):
+        seconds, _ = _timed(lambda: layerwalk.influence(model, train, queries, method=method, self_influence=False,
+                                                        cache=False, **options), args.repeats)
+        _emit(**base, method=method, step="scores", seconds=round(seconds, 2),
+              **({"lissa_depth": args.lissa_depth} if method == "lissa" else {}))
+
+
+def _convex_query(problem) -> int:
+    with torch.no_grad():
+        return int(F.cross_entropy(problem.model(problem.test_x), problem.test_y, reduction="none").argmax())
+
+
+def bench_convex(args) -> None:
+    problem = fashion_logistic()
+    q = _convex_query(problem)
+    exact = exact_influence(problem, q)
+    top = torch.argsort(exact.abs(), descending=True)[:30].tolist()
+    actual = loo_loss_changes(problem, q, top)
+    n = len(problem.train)
+    _emit(what="convex", method="exact", loo_pearson=round(pearson(exact[top] / n, actual), 4))
+    runs = {"ekfac": {"ekfac": EkfacParams(damping=problem.l2, dtype=torch.float64)},
+            "lissa": {"lissa": LissaParams(damping=problem.l2, scale=10, depth=args.convex_depth, batch_size=50)}}
+    seconds = {}
+    for method, options in runs.items():
+        t, result = _timed(lambda: layerwalk.influence(
+            problem.model, problem.train, problem.test_x[q:q + 1], method=method, self_influence=False, cache=False,
+            query_labels=problem.test_y[q:q + 1], **options), args.repeats)
+        scores = result.scores.total[0].double()
+        seconds[method] = t
+        _emit(what="convex", method=method, seconds=round(t, 3), loo_pearson=round(pearson(scores[top] / n, actual), 4),
+              exact_rel_error=round(float((scores - exact).norm() / exact.norm()), 4))
+    _emit(what="convex", ratio_lissa_over_ekfac=round(seconds["lissa"] / seconds["ekfac"], 1))
+
+
+def bench_sensitivity(args) -> None:
+    problem = fashion_logistic()
+    q = _convex_query(problem)
+    n = len(problem.train)
+    for damping in (0.001, 0.01, 0.1):
+        reference = _exact_with_damping(problem, q, damping)
+        for scale in (5.0, 10.0, 50.0):
+            for depth in (100, 1000):
+                params = LissaParams(damping=damping, scale=scale, depth=depth, batch_size=50)
+                t0 = time.perf_counter()
+                try:
+                    result = layerwalk.influence(problem.model, problem.train, problem.test_x[q:q + 1], method="lissa",
+                                                 query_labels=problem.test_y[q:q + 1], lissa=params, cache=False)
+                except layerwalk.errors.SpecError:
+                    _emit(what="sensitivity", damping=damping, scale=scale, depth=depth, diverged=True)
+                    continue
+                scores = result.scores.total[0].double()
+                row = {"what": "sensitivity", "damping": damping, "scale": scale, "depth": depth,
+                       "seconds": round(time.perf_counter() - t0, 2)}
+                row["exact_rel_error"] = round(float((scores - reference).norm() / reference.norm()), 4)
+                top = torch.argsort(reference.abs(), descending=True)[:30].tolist()
+                row["pearson_with_exact_top30"] = round(pearson(scores[top] / n, reference[top] / n), 4)
+                _emit(**row)
+
+
+def _exact_with_damping(problem, q: int, damping: float) -> torch.Tensor:
+    """Exact scores with the objective's Hessian plus (damping − λ)I: what LiSSA at that damping converges to."""
+    from dataclasses import replace
+
+    shifted = replace(problem, l2=damping)  # the Hessian is the same data term + damping·I
+    return exact_influence(shifted, q)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--what", default="convex,sensitivity,covidresnet")
+    parser.add_argument("--train", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--run", help="a 'layerwalk train' run folder (default: Kaiming-initialised CovidResNet)")
+    parser.add_argument("--lissa-depth", type=int, default=100)
+    parser.add_argument("--convex-depth", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    _emit(machine=platform.processor() or platform.machine(), cpus=os.cpu_count(), threads=torch.get_num_threads(),
+          torch=torch.__version__, load=os.getloadavg())
+    for what in args.what.split(","):
+        {"convex": bench_convex, "sensitivity": bench_sensitivity, "covidresnet": bench_covidresnet}[what](args)
+
+
+if __name__ == "__main__":
+    main()
