@@ -733,6 +733,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/networks/{nid}/influence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Influence
+         * @description Start an influence job for the current input; follow it at /api/jobs/{id}.
+         */
+        post: operations["startInfluence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/networks/{nid}/probing": {
         parameters: {
             query?: never;
@@ -1317,6 +1337,23 @@ export interface components {
             cached: number;
             /** Seconds */
             seconds: number;
+            /**
+             * Style
+             * @description paper, lucid or convviz
+             * @default paper
+             */
+            style?: string;
+            /**
+             * Objective
+             * @description what was maximised, in the text form
+             * @default channel()
+             */
+            objective?: string;
+            /**
+             * Dead Channels
+             * @description convviz: channels no start image moved (candidate dead filters)
+             */
+            dead_channels?: number[];
         };
         /** FeaturevisRequest */
         FeaturevisRequest: {
@@ -1330,6 +1367,18 @@ export interface components {
              * @enum {string}
              */
             start?: "input" | "noise";
+            /**
+             * Style
+             * @description paper (default), lucid (Lucid's decorrelated Fourier images) or convviz
+             * @default paper
+             * @enum {string}
+             */
+            style?: "paper" | "lucid" | "convviz";
+            /**
+             * Objective
+             * @description weighted sum to maximise, e.g. [{"term":"channel"},{"term":"tv","weight":-0.1}]
+             */
+            objective?: components["schemas"]["ObjectiveTerm"][] | null;
         };
         /** FeaturevisSource */
         FeaturevisSource: {
@@ -1458,6 +1507,11 @@ export interface components {
             /** Method */
             method: string;
             layout: components["schemas"]["Layout"];
+            /**
+             * Notes
+             * @description what of the model the graph leaves out and why (empty: nothing)
+             */
+            notes: string[];
         };
         /** Histogram */
         Histogram: {
@@ -1472,6 +1526,128 @@ export interface components {
             version: number;
             activation: components["schemas"]["Histogram"];
             weights: components["schemas"]["Histogram"] | null;
+        };
+        /**
+         * InfluenceItem
+         * @description One training image in an influence ranking (positive score = proponent).
+         */
+        InfluenceItem: {
+            /** Index */
+            index: number;
+            /** Score */
+            score: number;
+            /** Label */
+            label: number;
+            /** Class Name */
+            class_name: string;
+            /**
+             * Image
+             * @description URL of the training image (PNG)
+             */
+            image: string;
+        };
+        /**
+         * InfluenceJobResult
+         * @description A finished ``influence`` job: the training images that helped and hurt the input's decision.
+         */
+        InfluenceJobResult: {
+            /** Network */
+            network: string;
+            /**
+             * Version
+             * @description input version the job explained
+             */
+            version: number;
+            /** Dataset */
+            dataset: string;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "ekfac" | "lissa" | "tracin";
+            /**
+             * Label
+             * @description class whose loss was attributed (the network's prediction)
+             */
+            label: number;
+            /** Train Size */
+            train_size: number;
+            /** Proponents */
+            proponents: components["schemas"]["InfluenceItem"][];
+            /** Opponents */
+            opponents: components["schemas"]["InfluenceItem"][];
+            /** Layers */
+            layers: components["schemas"]["InfluenceLayerResult"][];
+            /**
+             * Self Influence
+             * @description highest self-influence first (mislabeled/atypical)
+             */
+            self_influence: components["schemas"]["InfluenceItem"][];
+            /** Cached */
+            cached: boolean;
+            /** Seconds */
+            seconds: number;
+        };
+        /** InfluenceLayerResult */
+        InfluenceLayerResult: {
+            /**
+             * Layer
+             * @description module path of the conv or linear layer
+             */
+            layer: string;
+            /**
+             * Node
+             * @description graph node showing that layer
+             */
+            node: string | null;
+            /** Proponents */
+            proponents: components["schemas"]["InfluenceItem"][];
+            /** Opponents */
+            opponents: components["schemas"]["InfluenceItem"][];
+        };
+        /** InfluenceRequest */
+        InfluenceRequest: {
+            /**
+             * Method
+             * @default ekfac
+             * @enum {string}
+             */
+            method?: "ekfac" | "lissa" | "tracin";
+            /**
+             * Dataset
+             * @description training images to score (dataset id; default: the network's dataset)
+             */
+            dataset?: string | null;
+            /**
+             * Limit
+             * @description score the first LIMIT images of it
+             * @default 1000
+             */
+            limit?: number;
+            /**
+             * Layers
+             * @default all
+             * @enum {string}
+             */
+            layers?: "all" | "last";
+            /**
+             * Top
+             * @description proponents and opponents overall
+             * @default 8
+             */
+            top?: number;
+            /**
+             * Layer Top
+             * @description proponents and opponents per layer
+             * @default 3
+             */
+            layer_top?: number;
+            /**
+             * Self Influence
+             * @description also rank the images by self-influence (not LiSSA)
+             * @default true
+             */
+            self_influence?: boolean;
         };
         /** InputResponse */
         InputResponse: {
@@ -1512,7 +1688,7 @@ export interface components {
              * Result
              * @description when done: the kind's result (see JOB_RESULTS)
              */
-            result?: components["schemas"]["FeatureVisJobResult"] | components["schemas"]["AnalysisJobResult"] | components["schemas"]["AttributionResultOut"] | {
+            result?: components["schemas"]["FeatureVisJobResult"] | components["schemas"]["AnalysisJobResult"] | components["schemas"]["AttributionResultOut"] | components["schemas"]["InfluenceJobResult"] | {
                 [key: string]: unknown;
             } | null;
         };
@@ -1656,6 +1832,40 @@ export interface components {
             source: "noise";
             /** Seed */
             seed: number;
+        };
+        /**
+         * ObjectiveTerm
+         * @description One weighted term of a feature-visualization objective (``layerwalk.featurevis.objectives``).
+         */
+        ObjectiveTerm: {
+            /**
+             * Term
+             * @enum {string}
+             */
+            term: "channel" | "neuron" | "direction" | "class_logit" | "diversity" | "tv" | "l2";
+            /**
+             * Weight
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * Layer
+             * @description layer id (default: the visualized layer)
+             */
+            layer?: string | null;
+            /**
+             * Channel
+             * @description default: each image's own channel
+             */
+            channel?: number | null;
+            /** Y */
+            y?: number | null;
+            /** X */
+            x?: number | null;
+            /** Vector */
+            vector?: number[] | null;
+            /** Constant */
+            constant?: number | null;
         };
         /** OcclusionRequest */
         OcclusionRequest: {
@@ -4811,6 +5021,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MethodInfo"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    startInfluence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InfluenceRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobCreated"];
                 };
             };
             /** @description Bad Request */

@@ -17,6 +17,7 @@ import { QuadAtlas } from '../scene/quad-atlas';
 import { createWorld } from '../scene/world';
 import { createBanner } from '../ui/banner';
 import { createFlyToSearch } from '../ui/fly-to-search';
+import { showGraphNotes } from '../ui/graph-notes';
 import { createHelpOverlay } from '../ui/help-overlay';
 import { createMagnifier } from '../ui/magnifier';
 import { createToasts } from '../ui/toast';
@@ -99,7 +100,9 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     const [networks, datasets] = empty ? [[], []] : await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
     if (!progress.sceneReady) {
       // built once; a retry after a failed first load only reloads the activations
-      buildScene(ctx, networks, datasets, await Promise.all(networks.map((n) => ctx.api.graph(n.id))));
+      const graphs = await Promise.all(networks.map((n) => ctx.api.graph(n.id)));
+      buildScene(ctx, networks, datasets, graphs);
+      showGraphNotes(overlay, networks.map((n, i) => ({ name: n.name, notes: graphs[i].notes })));
       charts.linkViews();
       search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
       progress.sceneReady = true;

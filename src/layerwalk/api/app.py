@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     """
     settings = settings or Settings()
     state = AppState(settings, networks, datasets, network_datasets)
-    kinds = {"featurevis": featurevis_job_kind(), analysis_routes.KIND: analysis_routes.analysis_job,
+    kinds: dict[str, Callable[..., Any] | None] = {  # featurevis_job_kind() may be None
+        "featurevis": featurevis_job_kind(), analysis_routes.KIND: analysis_routes.analysis_job,
              attribution_routes.KIND: attribution_routes.attribution_job,
              influence_routes.KIND: influence_routes.influence_job, **(job_kinds or {})}
     for kind, fn in kinds.items():
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
             state.jobs.register(kind, fn)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         state.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,14 +22,15 @@ class PayloadTooLarge(LayerwalkError):
     code, status = "too_large", 413
 
 
-def error_response(status: int, code: str, detail: str, headers: dict | None = None) -> JSONResponse:
+def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LayerwalkError, _layerwalk_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Starlette types every handler as taking Exception; it calls each with the class it was registered for.
+    app.add_exception_handler(LayerwalkError, _layerwalk_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -53,6 +55,6 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal_error", f"internal error ({type(exc).__name__}); see the server log")
 
 
-def _describe(error: dict) -> str:
+def _describe(error: dict[str, Any]) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body",)) or "request"
     return f"{where}: {error.get('msg', 'invalid')}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 _CLOSE = object()
 
@@ -14,7 +15,7 @@ _CLOSE = object()
 @dataclass(eq=False)
 class Subscription:
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=256))
+    queue: asyncio.Queue[object] = field(default_factory=lambda: asyncio.Queue(maxsize=256))  # events, or _CLOSE
 
 
 class EventBroker:
@@ -37,7 +38,7 @@ class EventBroker:
         with self._lock:
             self._subs.discard(sub)
 
-    def publish(self, event: str, data: dict) -> None:
+    def publish(self, event: str, data: dict[str, Any]) -> None:
         self._broadcast((event, data))
 
     def close(self) -> None:
@@ -55,19 +56,19 @@ class EventBroker:
                 self.unsubscribe(sub)
 
 
-def _put(queue: asyncio.Queue, item: object) -> None:
+def _put(queue: asyncio.Queue[object], item: object) -> None:
     if queue.full():
         queue.get_nowait()  # drop the oldest: a stalled client must not grow the server's memory
     queue.put_nowait(item)
 
 
-def format_event(event: str, data: dict) -> str:
+def format_event(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def event_stream(broker: EventBroker, heartbeat: float, *, first: list[tuple[str, dict]] = (),
-                       keep: Callable[[str, dict], bool] = lambda e, d: True,
-                       last: Callable[[str, dict], bool] = lambda e, d: False) -> AsyncIterator[str]:
+async def event_stream(broker: EventBroker, heartbeat: float, *, first: Sequence[tuple[str, dict[str, Any]]] = (),
+                       keep: Callable[[str, dict[str, Any]], bool] = lambda e, d: True,
+                       last: Callable[[str, dict[str, Any]], bool] = lambda e, d: False) -> AsyncIterator[str]:
     """Yield SSE text: ``first`` events, then broker events passing ``keep`` until one passes ``last`` or shutdown."""
     sub = broker.subscribe()
     try:
@@ -84,7 +85,7 @@ async def event_stream(broker: EventBroker, heartbeat: float, *, first: list[tup
                 continue
             if item is _CLOSE:
                 return
-            event, data = item
+            event, data = item  # type: ignore[misc]  # every queued item but _CLOSE is (event, data)
             if keep(event, data):
                 yield format_event(event, data)
                 if last(event, data):

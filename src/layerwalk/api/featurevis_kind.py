@@ -19,7 +19,7 @@ from layerwalk.jobs import JobCancelled, JobContext
 
 def featurevis_job(ctx: JobContext, *, entry: NetworkEntry, layer: str, channels: list[int] | None,
                    steps: int | None, start: str, snapshot: Snapshot, style: str = "paper",
-                   objective: list[dict] | None = None) -> dict[str, Any]:
+                   objective: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Optimise ``channels`` of ``layer`` from the submitted ``snapshot``'s input (or noise) with progress and
     cancel, in ``style`` for ``objective`` (its JSON form; None = each channel); returns the JSON result."""
     begin = snapshot.activations["input"] if start == "input" else "noise:0"

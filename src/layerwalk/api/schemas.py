@@ -12,7 +12,7 @@ class ErrorResponse(BaseModel):
     detail: str = Field(description="what went wrong and what to do")
 
 
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (400, 401, 404, 409, 413, 422)}
 
 
 # --- networks and graphs -------------------------------------------------------------------------------------
@@ -79,6 +79,7 @@ class GraphResponse(BaseModel):
     detail: str
     method: str
     layout: Layout
+    notes: list[str] = Field(description="what of the model the graph leaves out and why (empty: nothing)")
 
 
 # --- datasets ------------------------------------------------------------------------------------------------

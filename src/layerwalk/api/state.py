@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from PIL import Image
 
 from layerwalk.api.config import Settings
-from layerwalk.api.wire import Parts
 from layerwalk.api.events import EventBroker
+from layerwalk.api.wire import Parts
 from layerwalk.data import ImageDataset
 from layerwalk.engine import Network
 from layerwalk.errors import NotFoundError
@@ -41,15 +41,15 @@ class NetworkEntry:
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerwalk-compute"))
     featurevis: FeatureVisStore = field(default_factory=lambda: FeatureVisStore())
     # The linked views' selection (routes/analysis.py): its own lock, as set_input holds ``lock`` for a forward pass
-    selection: dict | None = None
+    selection: dict[str, Any] | None = None  # schemas of routes/analysis.py: SelectionState as JSON
     selection_lock: threading.Lock = field(default_factory=threading.Lock)
     # Payload cache, bounded in bytes: 48 MiB holds the current input of a ResNet50 (17 MB) in two encodings.
     cache_bytes: int = 48 << 20
-    _cache: OrderedDict = field(default_factory=OrderedDict)
+    _cache: OrderedDict[tuple[object, ...], _Slot] = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
-    _layout: dict | None = None
+    _layout: dict[str, Any] | None = None
 
-    def cached(self, key: tuple, compute: Callable[[], bytes | Parts]) -> bytes | Parts:
+    def cached(self, key: tuple[object, ...], compute: Callable[[], bytes | Parts]) -> bytes | Parts:
         """Payload cache keyed by (version, …): concurrent readers of one input share one encoding. Least recently
         used payloads leave first once they hold more than ``cache_bytes``; the one just asked for always stays."""
         with self._cache_lock:
@@ -130,7 +130,8 @@ class AppState:
 
     def _dataset_for(self, i: int, network: Network, explicit: Sequence[int | None] | None) -> DatasetEntry | None:
         if explicit is not None and i < len(explicit):
-            return None if explicit[i] is None else self.datasets[explicit[i]]
+            index = explicit[i]
+            return None if index is None else self.datasets[index]
         own = getattr(network, "dataset", None)
         for entry in self.datasets:
             if own is not None and entry.dataset is own:

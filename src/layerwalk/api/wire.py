@@ -45,7 +45,7 @@ def pack_activation_parts(network_id: str, version: int, layers: list[tuple[str,
         raise ValueError(f"the block has {block.nbytes} bytes, the layers {offset}")
     header = json.dumps({"network": network_id, "version": version, "layers": entries},
                         separators=(",", ":")).encode()
-    return Parts([struct.pack("<I", len(header)) + header, memoryview(block)])
+    return Parts([struct.pack("<I", len(header)) + header, block.data])  # the array's own bytes, no copy
 
 
 def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]]) -> bytes:
@@ -53,7 +53,7 @@ def pack_activations(network_id: str, version: int, layers: list[tuple[str, Any]
     return bytes(pack_activation_parts(network_id, version, layers))
 
 
-def unpack_activations(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+def unpack_activations(payload: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Inverse of ``pack_activations`` (tests, benchmarks and Python clients): header and {id: uint8 array}."""
     (n,) = struct.unpack_from("<I", payload)
     header = json.loads(payload[4:4 + n])

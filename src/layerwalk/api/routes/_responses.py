@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
 from layerwalk.api.wire import Parts
 
-OCTET = {200: {"content": {"application/octet-stream": {}}, "description": "binary activation format"}}
-PNG = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
-ZIP = {200: {"content": {"application/zip": {}}, "description": "zip archive"}}
+Responses = dict[int | str, dict[str, Any]]  # OpenAPI ``responses=`` entries, as FastAPI types them
+
+OCTET: Responses = {200: {"content": {"application/octet-stream": {}}, "description": "binary activation format"}}
+PNG: Responses = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
+ZIP: Responses = {200: {"content": {"application/zip": {}}, "description": "zip archive"}}
 
 
 def versioned(body: bytes | Parts, media_type: str, version: int | None, **headers: str) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field, StrictInt
@@ -17,10 +17,13 @@ from layerwalk.api.routes._responses import PNG
 from layerwalk.errors import LayerwalkError, NotFoundError
 from layerwalk.jobs import JobContext
 
+if TYPE_CHECKING:
+    from layerwalk.api.state import AppState, NetworkEntry
+
 router = APIRouter(prefix="/api/networks/{nid}/analysis", tags=["analysis"], responses=schemas.ERRORS)
 
 KIND = "analysis"
-CSV = {200: {"content": {"text/csv": {}}, "description": "CSV table"}}
+CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "CSV table"}}
 LayerQuery = Annotated[str | None, Query(description="one analysed layer (default: all; charts: the first)")]
 
 
@@ -83,7 +86,7 @@ class SelectionState(AnalysisSelection):
 
 
 # --- job ---------------------------------------------------------------------------------------------------------
-def analysis_job(ctx: JobContext, *, entry, what: str, options: dict) -> dict:
+def analysis_job(ctx: JobContext, *, entry: NetworkEntry, what: str, options: dict[str, Any]) -> dict[str, Any]:
     """The ``analysis`` job kind: runs ``layerwalk.analysis.run_analysis`` with progress and cancel."""
     from layerwalk.analysis.run import run_analysis
 
@@ -101,7 +104,8 @@ def analysis_job(ctx: JobContext, *, entry, what: str, options: dict) -> dict:
             "csv": f"{base}/table.csv", "chart": f"{base}/chart.png", "result": result}
 
 
-def _finished(state, entry, job_id: str):
+def _finished(state: AppState, entry: NetworkEntry, job_id: str) -> tuple[str, Any]:
+    """(analysis name, its result object: one of ``layerwalk.analysis``'s result types)."""
     job = state.jobs.get(job_id)
     if job.kind != KIND or not isinstance(job.result, dict) or job.result.get("network") != entry.id:
         raise NotFoundError(f"job {job_id!r} is not a finished analysis of network {entry.id!r} "
@@ -124,7 +128,7 @@ async def get_receptive_fields(entry: NetworkDep) -> Response:
 
 
 @router.post("", operation_id="startAnalysis", response_model=schemas.JobCreated)
-def start_analysis(entry: NetworkDep, state: StateDep, body: Annotated[AnalysisRequest, Body()]) -> dict:
+def start_analysis(entry: NetworkDep, state: StateDep, body: Annotated[AnalysisRequest, Body()]) -> dict[str, Any]:
     """Start an analysis job (stats, dead, pca, tsne, rf, focus on the current input); follow it at /api/jobs/{id}."""
     for layer in body.layers or ():
         entry.network.graph.node(layer)  # 404 naming the valid layers, before the job starts
@@ -136,7 +140,7 @@ def start_analysis(entry: NetworkDep, state: StateDep, body: Annotated[AnalysisR
 
 
 @router.get("/{job}/data", operation_id="getAnalysisData", response_model=dict[str, Any])
-def get_analysis_data(entry: NetworkDep, state: StateDep, job: str, layer: LayerQuery = None) -> dict:
+def get_analysis_data(entry: NetworkDep, state: StateDep, job: str, layer: LayerQuery = None) -> dict[str, Any]:
     """A finished analysis as JSON: the whole result, or one layer of it."""
     from layerwalk.analysis.run import layer_part
 
@@ -175,13 +179,14 @@ async def get_analysis_chart(entry: NetworkDep, state: StateDep, job: str, layer
 
 
 @router.get("/selection", operation_id="getAnalysisSelection", response_model=SelectionState)
-def get_analysis_selection(entry: NetworkDep) -> dict:
+def get_analysis_selection(entry: NetworkDep) -> dict[str, Any]:
     """The selected filters and inputs of this network, shared by every view and client."""
     return entry.selection or SelectionState(network=entry.id, seq=0).model_dump()
 
 
 @router.put("/selection", operation_id="setAnalysisSelection", response_model=SelectionState)
-def set_analysis_selection(entry: NetworkDep, state: StateDep, body: Annotated[AnalysisSelection, Body()]) -> dict:
+def set_analysis_selection(entry: NetworkDep, state: StateDep,
+                           body: Annotated[AnalysisSelection, Body()]) -> dict[str, Any]:
     """Select filters (of one layer) and inputs; every client hears it as `event: selection` on /api/events."""
     if body.layer is not None:
         channels = entry.network.graph.node(body.layer).shape[0]  # 404 naming the valid layers

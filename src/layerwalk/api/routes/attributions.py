@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field, StrictBool, StrictInt
@@ -15,6 +15,11 @@ from layerwalk.api import schemas, wire
 from layerwalk.api.deps import NetworkDep, StateDep
 from layerwalk.api.routes._responses import OCTET, PNG, versioned
 from layerwalk.jobs import JobCancelled, JobContext
+
+if TYPE_CHECKING:
+    from layerwalk.api.state import NetworkEntry
+    from layerwalk.attribution.result import AttributionResult
+    from layerwalk.engine import Snapshot
 
 router = APIRouter(prefix="/api/networks/{nid}/attributions", tags=["attribution"], responses=schemas.ERRORS)
 methods_router = APIRouter(prefix="/api/attribution", tags=["attribution"], responses=schemas.ERRORS)
@@ -55,8 +60,9 @@ _DEFAULT_REQUEST = AttributionRequest()
 
 
 # --- job ---------------------------------------------------------------------------------------------------------
-def attribution_job(ctx: JobContext, *, entry, method: str, targets, layers, params: dict, sanity: bool,
-                    snapshot) -> dict:
+def attribution_job(ctx: JobContext, *, entry: NetworkEntry, method: str, targets: list[int] | None,
+                    layers: list[str] | None, params: dict[str, Any], sanity: bool,
+                    snapshot: Snapshot) -> dict[str, Any]:
     """The ``attribution`` job kind: one ``layerwalk.attribute`` call with progress and cancel."""
     from layerwalk.attribution import Cancelled, attribute
 
@@ -68,20 +74,21 @@ def attribution_job(ctx: JobContext, *, entry, method: str, targets, layers, par
     return result_json(entry, result)
 
 
-def result_json(entry, result) -> dict:
+def result_json(entry: NetworkEntry, result: AttributionResult) -> dict[str, Any]:
     base = f"/api/networks/{entry.id}/attributions/{result.key}"
     return {"network": entry.id, **result.to_dict(), "maps": f"{base}/maps", "input": f"{base}/input.png"}
 
 
-def _result(entry, key: str):
+def _result(entry: NetworkEntry, key: str) -> AttributionResult:
     from layerwalk.attribution import cache
 
-    return cache.get(entry.network, key)
+    result: AttributionResult = cache.get(entry.network, key)
+    return result
 
 
 # --- routes ------------------------------------------------------------------------------------------------------
 @methods_router.get("/methods", operation_id="listAttributionMethods", response_model=list[MethodInfo])
-def list_methods() -> list[dict]:
+def list_methods() -> list[dict[str, Any]]:
     """Every attribution method with its parameters."""
     from layerwalk.attribution import method_infos
 
@@ -90,7 +97,7 @@ def list_methods() -> list[dict]:
 
 @router.post("", operation_id="startAttribution", response_model=schemas.JobCreated)
 def start_attribution(entry: NetworkDep, state: StateDep,
-                      body: Annotated[AttributionRequest, Body()] = _DEFAULT_REQUEST) -> dict:
+                      body: Annotated[AttributionRequest, Body()] = _DEFAULT_REQUEST) -> dict[str, Any]:
     """Start attributing the current input's targets at the given layers; follow the job at /api/jobs/{id}."""
     from layerwalk.attribution import get_method
     from layerwalk.attribution.core import resolve_layers, resolve_params, resolve_targets
@@ -106,14 +113,14 @@ def start_attribution(entry: NetworkDep, state: StateDep,
 
 
 @router.get("/{key}", operation_id="getAttribution", response_model=schemas.AttributionResultOut)
-def get_attribution(entry: NetworkDep, key: str) -> dict:
+def get_attribution(entry: NetworkDep, key: str) -> dict[str, Any]:
     """A finished attribution: targets, layers with per-channel scores, delta, cost, sanity."""
     return result_json(entry, _result(entry, key))
 
 
 @router.get("/{key}/maps", operation_id="getAttributionMaps", response_class=Response, responses=OCTET)
 async def get_attribution_maps(entry: NetworkDep, key: str, request: Request, target: TargetQuery = None,
-                               view: Literal["channels", "layer"] = "channels"):
+                               view: Literal["channels", "layer"] = "channels") -> Response:
     """Signed maps of one target in the binary activation format: (C,H,W) per layer, or (1,H,W) with view=layer."""
     result = _result(entry, key)
     pos = result.position(target)
@@ -136,7 +143,8 @@ async def get_attribution_maps(entry: NetworkDep, key: str, request: Request, ta
 
 
 @router.get("/{key}/input.png", operation_id="getAttributionInput", response_class=Response, responses=PNG)
-async def get_attribution_input(entry: NetworkDep, key: str, target: TargetQuery = None, overlay: bool = True):
+async def get_attribution_input(entry: NetworkDep, key: str, target: TargetQuery = None,
+                                overlay: bool = True) -> Response:
     """The input-level map of one target in red–white–blue, blended over the input unless overlay=false."""
     from layerwalk.attribution.figures import input_overlay
     from layerwalk.errors import NotFoundError
@@ -148,7 +156,7 @@ async def get_attribution_input(entry: NetworkDep, key: str, target: TargetQuery
     return versioned(await run_in_threadpool(wire.png_bytes, image), "image/png", result.version)
 
 
-def _with_header(payload: bytes, extra: dict) -> bytes:
+def _with_header(payload: bytes, extra: dict[str, Any]) -> bytes:
     """The binary activation format with ``extra`` keys added to its JSON header."""
     (n,) = struct.unpack_from("<I", payload)
     header = {**json.loads(payload[4:4 + n]), **extra}

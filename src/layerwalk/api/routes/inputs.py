@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, UploadFile
+from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import schemas, service
 from layerwalk.api.deps import NetworkDep, StateDep
+from layerwalk.api.state import NetworkEntry
 
 router = APIRouter(prefix="/api/networks/{nid}/input", tags=["input"], responses=schemas.ERRORS)
 
 
 @router.post("", operation_id="setInput", response_model=schemas.InputResponse)
-async def set_input(entry: NetworkDep, state: StateDep, body: Annotated[schemas.InputRequest, Body()]) -> dict:
+async def set_input(entry: NetworkDep, state: StateDep,
+                    body: Annotated[schemas.InputRequest, Body()]) -> dict[str, Any]:
     """Set the input from a dataset item, a noise seed or a finished feature visualization; runs the forward pass."""
     if isinstance(body, schemas.DatasetSource):
         dataset = state.dataset(body.dataset)
@@ -34,7 +37,7 @@ async def set_input(entry: NetworkDep, state: StateDep, body: Annotated[schemas.
 
 
 @router.post("/upload", operation_id="uploadInput", response_model=schemas.InputResponse)
-async def upload_input(entry: NetworkDep, state: StateDep, file: Annotated[UploadFile, File()]) -> dict:
+async def upload_input(entry: NetworkDep, state: StateDep, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """Set the input from an uploaded image (decoded by content; size and pixel count are capped)."""
     from layerwalk.data import open_image
 
@@ -47,7 +50,7 @@ async def upload_input(entry: NetworkDep, state: StateDep, file: Annotated[Uploa
     return service.input_response(entry, snapshot)
 
 
-def _noise(entry, seed: int):
+def _noise(entry: NetworkEntry, seed: int) -> Image.Image:
     from layerwalk.data import noise_image
 
     c, h, w = entry.network.input_size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
@@ -14,19 +16,19 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"], responses=schemas.ERRORS)
 
 
 @router.get("", operation_id="listJobs", response_model=list[schemas.JobInfo])
-def list_jobs(state: StateDep) -> list[dict]:
+def list_jobs(state: StateDep) -> list[dict[str, Any]]:
     """All recent jobs, oldest first."""
     return [job_json(job) for job in state.jobs.list()]
 
 
 @router.get("/{id}", operation_id="getJob", response_model=schemas.JobInfo)
-def get_job(job: JobDep) -> dict:
+def get_job(job: JobDep) -> dict[str, Any]:
     """One job's state, progress (0..1), ETA and, when done, its result."""
     return job_json(job)
 
 
 @router.delete("/{id}", operation_id="cancelJob", response_model=schemas.JobInfo)
-def cancel_job(job: JobDep, state: StateDep) -> dict:
+def cancel_job(job: JobDep, state: StateDep) -> dict[str, Any]:
     """Ask a job to stop (it stops at its next step)."""
     return job_json(state.jobs.cancel(job.id))
 

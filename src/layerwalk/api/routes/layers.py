@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +26,7 @@ def _require_activation(snapshot: Snapshot, layer: GraphNode) -> None:
 
 @router.get("/activations", operation_id="getLayerActivations", response_class=Response, responses=OCTET)
 async def get_layer_activations(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep, state: StateDep,
-                                request: Request):
+                                request: Request) -> Response:
     """One layer's activation in the binary activation format."""
     _require_activation(snapshot, layer)
     body, headers = await service.activations_body(entry, snapshot, [layer.id], state, request)
@@ -34,19 +34,19 @@ async def get_layer_activations(entry: NetworkDep, snapshot: SnapshotDep, layer:
 
 
 @router.get("/activations.png", operation_id="getLayerAtlas", response_class=Response, responses=PNG)
-async def get_layer_atlas(snapshot: SnapshotDep, layer: LayerDep):
+async def get_layer_atlas(snapshot: SnapshotDep, layer: LayerDep) -> Response:
     """One layer's channels as a colormapped atlas (blue below zero, black at zero, white above)."""
     _require_activation(snapshot, layer)
 
     def render() -> bytes:
-        enc = snapshot.encoded(layer.id)
-        return wire.atlas_png(enc.data, enc.zero_level)
+        enc = snapshot.encoded(layer.id)  # one range for the whole layer: zero_level is a single level
+        return wire.atlas_png(enc.data, int(enc.zero_level))
 
     return versioned(await run_in_threadpool(render), "image/png", snapshot.version)
 
 
 @router.get("/histograms", operation_id="getLayerHistograms", response_model=schemas.HistogramsResponse)
-async def get_histograms(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep) -> dict:
+async def get_histograms(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep) -> dict[str, Any]:
     """Histogram of the layer's activation and, if it has weights, of its weights."""
     _require_activation(snapshot, layer)
     activation = await run_in_threadpool(snapshot.histogram, layer.id)
@@ -56,7 +56,7 @@ async def get_histograms(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerD
 
 
 @router.get("/export", operation_id="exportLayer", response_class=Response, responses=ZIP)
-async def export_layer(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep):
+async def export_layer(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep) -> Response:
     """A zip of the layer: one PNG per channel, activations.npy and meta.json."""
     from layerwalk.engine import export_layer as export
 
@@ -69,7 +69,7 @@ async def export_layer(entry: NetworkDep, snapshot: SnapshotDep, layer: LayerDep
 
 @router.post("/featurevis", operation_id="startFeaturevis", response_model=schemas.JobCreated)
 def start_featurevis(entry: NetworkDep, layer: LayerDep, state: StateDep,
-                     body: Annotated[schemas.FeaturevisRequest | None, Body()] = None) -> dict:
+                     body: Annotated[schemas.FeaturevisRequest | None, Body()] = None) -> dict[str, Any]:
     """Start a feature visualization job for some channels of this layer; follow it under /api/jobs/{id}."""
     body = body or schemas.FeaturevisRequest()
     channels = body.channels
@@ -87,7 +87,7 @@ def start_featurevis(entry: NetworkDep, layer: LayerDep, state: StateDep,
 
 
 @router.get("/featurevis.png", operation_id="getFeaturevisAtlas", response_class=Response, responses=PNG)
-async def get_featurevis_atlas(entry: NetworkDep, layer: LayerDep):
+async def get_featurevis_atlas(entry: NetworkDep, layer: LayerDep) -> Response:
     """The latest feature visualization of this layer: all channels' images on a near-square grid (RGB PNG)."""
     result = service.featurevis_result(entry, layer.id)
     return Response(await run_in_threadpool(wire.image_atlas_png, result.images), media_type="image/png",
@@ -95,7 +95,7 @@ async def get_featurevis_atlas(entry: NetworkDep, layer: LayerDep):
 
 
 @router.get("/featurevis/{channel}.png", operation_id="getFeaturevisImage", response_class=Response, responses=PNG)
-async def get_featurevis_image(entry: NetworkDep, layer: LayerDep, channel: int):
+async def get_featurevis_image(entry: NetworkDep, layer: LayerDep, channel: int) -> Response:
     """One channel's feature visualization image (PNG, the network's input size)."""
     image = service.featurevis_image(entry, layer.id, channel)
     return Response(await run_in_threadpool(wire.png_bytes, image), media_type="image/png")

@@ -3,7 +3,7 @@ top-k dataset examples, their crop atlas and the per-channel statistics."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
@@ -16,12 +16,15 @@ from layerwalk.api.routes._responses import PNG
 from layerwalk.errors import NotFoundError
 from layerwalk.precompute import Precomputed, find_precomputed
 
+if TYPE_CHECKING:
+    from layerwalk.api.state import AppState, NetworkEntry
+
 router = APIRouter(prefix="/api/networks", tags=["precomputed"], responses=schemas.ERRORS)
 
 
 class PrecomputedInfo(BaseModel):
     key: str
-    dataset: dict
+    dataset: dict[str, Any]
     images: int
     k: int
     layers: list[str]
@@ -59,7 +62,7 @@ class StatsResponse(BaseModel):
     channels: list[ChannelStatsRow]
 
 
-def _run_for(state, entry) -> Precomputed:
+def _run_for(state: AppState, entry: NetworkEntry) -> Precomputed:
     run = find_precomputed(state.settings.precomputed, entry.network)
     if run is None:
         raise NotFoundError(f"no precomputed results for network {entry.id}: run `layerwalk precompute SPEC "
@@ -76,7 +79,7 @@ def _layer_of(run: Precomputed, lid: str) -> str:
 
 
 @router.get("/{nid}/precomputed", operation_id="getPrecomputed", response_model=PrecomputedInfo)
-async def get_precomputed(entry: NetworkDep, state: StateDep) -> dict:
+async def get_precomputed(entry: NetworkDep, state: StateDep) -> dict[str, Any]:
     """Which precomputed run serves this network: its dataset, size, k and layers."""
     run = await run_in_threadpool(_run_for, state, entry)
     m = run.manifest
@@ -88,7 +91,7 @@ async def get_precomputed(entry: NetworkDep, state: StateDep) -> dict:
 async def get_layer_topk(entry: NetworkDep, state: StateDep, layer: LayerDep,
                          channel: Annotated[int | None, Query(ge=0)] = None,
                          kind: Literal["top", "bottom"] = "top",
-                         limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> dict:
+                         limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> dict[str, Any]:
     """The dataset images that excite each channel most (``kind=bottom``: least), best first."""
     run = await run_in_threadpool(_run_for, state, entry)
     table = await run_in_threadpool(run.topk, _layer_of(run, layer.id), channel, kind)
@@ -100,14 +103,14 @@ async def get_layer_topk(entry: NetworkDep, state: StateDep, layer: LayerDep,
 
 @router.get("/{nid}/layers/{lid}/topk.png", operation_id="getLayerTopKAtlas", response_class=FileResponse,
             responses=PNG)
-async def get_layer_topk_atlas(entry: NetworkDep, state: StateDep, layer: LayerDep):
+async def get_layer_topk_atlas(entry: NetworkDep, state: StateDep, layer: LayerDep) -> FileResponse:
     """Each channel's most exciting dataset image as one atlas (same grid as the activation atlas)."""
     run = await run_in_threadpool(_run_for, state, entry)
     return FileResponse(run.atlas_path(_layer_of(run, layer.id)), media_type="image/png")
 
 
 @router.get("/{nid}/layers/{lid}/stats", operation_id="getLayerDatasetStats", response_model=StatsResponse)
-async def get_layer_dataset_stats(entry: NetworkDep, state: StateDep, layer: LayerDep) -> dict:
+async def get_layer_dataset_stats(entry: NetworkDep, state: StateDep, layer: LayerDep) -> dict[str, Any]:
     """Per-channel statistics of this layer over the whole precomputed dataset (max, mean, active, dead)."""
     run = await run_in_threadpool(_run_for, state, entry)
     table = await run_in_threadpool(run.stats, _layer_of(run, layer.id))
