@@ -38,7 +38,8 @@ def lucid_image(n: int, size: tuple[int, int], gens, color_matrix: torch.Tensor,
     """Lucid's image: a 1/f-scaled spectrum per decorrelated colour channel → colour correlation → sigmoid.
 
     Starts from faint noise (spectrum ~ N(0, sd²), one generator per image, so it depends on the seed only).
-    ``image_f()`` returns (n, C, H, W) pixels in 0…1 (C: the colour matrix's size; identity for grey images). As Lucid: orthonormal inverse FFT, then divided by 4
+    ``image_f()`` returns (n, C, H, W) pixels in 0…1 (C: the colour matrix's size; identity for grey images).
+    As Lucid: orthonormal inverse FFT, then divided by 4
     (Lucid's constant, which keeps the sigmoid away from saturation at the start).
     """
     from layerwalk.featurevis.color import to_rgb

@@ -65,9 +65,9 @@ class FeatureVisParams:
             raise ValueError(f"parameterization must be 'pixel' or 'fourier', got {self.parameterization!r}")
 
 
-# Tuned on the demo model (EfficientNet-Lite0, ImageNet weights): Lucid's Adam lr 0.05 and its transforms on every
-# step; 256 steps is where class neurons and mid-layer channels have become recognisable (the objective still
-# creeps up after, the picture hardly changes). ConvViz: no transforms, the thesis' plain gradient ascent.
+# Lucid: Lucid's own Adam lr 0.05 and its transforms on every step, 256 steps (half of Lucid's 512 default, which
+# its examples show as already readable). NOT yet tuned on the demo model: benchmarks/bench_featurevis_quality.py is
+# the measure to tune against. ConvViz: no transforms, the thesis' plain gradient ascent.
 STYLE_DEFAULTS: dict[str, dict] = {
     "paper": {},
     "lucid": {"steps": 256, "lr": 0.05, "plain_final_steps": 0, "transforms": LucidTransforms()},
