@@ -6,6 +6,7 @@ thumbnails that can be picked up and dropped on the input canvas; and a chart co
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import urllib.request
@@ -96,6 +97,7 @@ def test_charts_and_panels_brush_each_other_and_a_lasso_gives_inputs_to_drop(cha
     assert not close(ch(c, "C.colorOf('ranking', arg)", other))
     server_side = selection_on_server(server.url)
     assert (server_side["layer"], server_side["filters"]) == (LAYER, [first])
+    export_the_chart(c, first)
 
     fly(c, f"L.flyToLayer({json.dumps(LAYER)})")
     box = c.lw(f"L.panelScreenBox({json.dumps(LAYER)})")
@@ -125,6 +127,25 @@ def test_charts_and_panels_brush_each_other_and_a_lasso_gives_inputs_to_drop(cha
     receptive_field_on_hover(c, server)
     lasso_then_drop(c, server)
     assert c.errors == []
+
+
+def export_the_chart(c, top: int) -> None:
+    """The card's export buttons save the chart last used (here the ranking: the stats analysis) as PNG and CSV.
+    Headless Chromium does not save downloads, so the test records what the button asks the browser to save (the
+    link's URL and file name) and fetches that URL itself."""
+    c.page.evaluate("""() => { window.__saved = []; const click = HTMLAnchorElement.prototype.click;
+        HTMLAnchorElement.prototype.click = function () { window.__saved.push([this.href, this.download]);
+        return click.call(this); }; }""")
+    click_at(c.page, ch(c, "C.cardScreen({kind: 'export', format: 'png'})"))
+    click_at(c.page, ch(c, "C.cardScreen({kind: 'export', format: 'csv'})"))
+    (png_url, png_name), (csv_url, csv_name) = c.page.evaluate("window.__saved")
+    assert (png_name, csv_name) == (f"stats-{LAYER}.png", f"stats-{LAYER}.csv")
+    with urllib.request.urlopen(png_url, timeout=300) as r:  # matplotlib on a busy CPU: a minute seen
+        assert r.read()[:8] == b"\x89PNG\r\n\x1a\n"
+    with urllib.request.urlopen(csv_url, timeout=60) as r:
+        rows = list(csv.DictReader(io.StringIO(r.read().decode())))
+    assert len(rows) == 64 and {r["node"] for r in rows} == {LAYER}
+    assert next(int(r["rank"]) for r in rows if int(r["channel"]) == top) == 0
 
 
 def focus_squares(c, server, filters: list[int]) -> None:
