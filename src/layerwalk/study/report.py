@@ -119,17 +119,52 @@ def _spectral(results: dict) -> str:
             f"<table><tr><th>measure</th>{head}</tr>{''.join(rows)}</table>")
 
 
+def _needed(row: dict) -> str:
+    p = row.get("power")
+    if not p:
+        return "<td>–</td><td>–</td>"
+    need = "no difference measured" if p["needed"] is None else f"{p['needed']:,}"
+    return f"<td>{p['units']}{' pairs' if p['paired'] else ''}</td><td>{need}</td>"
+
+
+def _table5(results: dict) -> str:
+    t = results.get("table5")
+    if not t:
+        return ""
+    from layerwalk.study.table5 import PAPER_CLASSES, PAPER_TABLE5
+
+    paper = "".join(f"<tr><td>{a}</td><td>{d} ({PAPER_CLASSES[d]} classes)</td><td>{s}</td><td>{acc:.2f}</td></tr>"
+                    for (a, d, s), acc in PAPER_TABLE5.items())
+    checks = "".join(f"<tr><td>{html.escape(c['claim'])}</td><td>{html.escape(c['paper'])}</td>"
+                     f"<td>{html.escape(c['ours'])}</td><td>{'yes' if c['holds'] else 'no'}</td></tr>"
+                     for c in t["checks"])
+    verdict = "reproduces" if t["reproduced"] else "does not fully reproduce"
+    return (f"<h2>Comparison with the paper's Table 5</h2><p class='verdict'><b>This run {verdict} the pattern of "
+            f"Table 5</b> ({sum(c['holds'] for c in t['checks'])} of {len(t['checks'])} checks hold; chance here "
+            f"{t['chance']:.2f}; test intervals are 95 % Wilson intervals over the test images).</p>"
+            "<table><tr><th>claim</th><th>paper</th><th>this run</th><th>holds</th></tr>"
+            f"{checks}</table><details><summary>The paper's Table 5 (test accuracy)</summary><table><tr>"
+            f"<th>architecture</th><th>dataset</th><th>strategy</th><th>test acc.</th></tr>{paper}</table>"
+            "</details>")
+
+
 def _verdict(results: dict) -> str:
     v = results["verdict"]
     rows = "".join(f"<tr><td>{r['measure']}</td><td>{r['model']} vs standard</td><td>{r['expected']}</td>"
-                   f"<td>{_ci(r['difference'])}</td><td>{r['outcome']}</td></tr>" for r in v["rows"])
+                   f"<td>{_ci(r['difference'])}</td><td>{r['outcome']}</td>{_needed(r)}</tr>" for r in v["rows"])
     caveats = "".join(f"<li>{html.escape(c)}</li>" for c in v["caveats"])
     return (f"<h2>Verdict</h2><p class='verdict'><b>{html.escape(v['text'])}</b>: {v['supports']} of {v['total']} "
             f"predictions supported, {v['contradicts']} contradicted (95 % bootstrap interval of the difference "
             f"excludes 0).</p>{'<p>Caveats:</p><ul>' + caveats + '</ul>' if caveats else ''}"
             "<p>The paper predicts that memorizing models (shuffled, noisy) carry more high-frequency energy and less "
-            "spatial autocorrelation than the standard model.</p><table><tr><th>measure</th><th>comparison</th>"
-            f"<th>expected</th><th>difference [95 % CI]</th><th>outcome</th></tr>{rows}</table>")
+            "spatial autocorrelation than the standard model. Activation measures compare the same test images "
+            "under two models image by image (paired bootstrap); feature visualizations compare channels "
+            "(independent bootstrap). The last two columns: how many images/channels the comparison used, and how "
+            "many it would need for 80 % power at the 5 % level if the measured difference and spread are the true "
+            "ones (normal approximation, Cohen 1988) — a power estimate for an inconclusive row, a margin for a "
+            "decided one.</p><table><tr><th>measure</th><th>comparison</th><th>expected</th>"
+            "<th>difference [95 % CI]</th><th>outcome</th><th>used</th><th>needed (80 % power)</th></tr>"
+            f"{rows}</table>")
 
 
 def write_report(results: dict, out: Path) -> Path:
@@ -143,7 +178,7 @@ def write_report(results: dict, out: Path) -> Path:
              f"<p>Scale: {html.escape(plan.get('scale') or str(plan['images_per_second']) + ' training images/s')}"
              f"; at the best measured throughput the planner expected {plan.get('training_minutes', '?')} min of "
              "training.</p>")
-    body = "".join([intro, _verdict(results), _accuracy(results), _curves(out), _activations(results),
+    body = "".join([intro, _table5(results), _verdict(results), _accuracy(results), _curves(out), _activations(results),
                     _featurevis(results), _spectral(results)])
     path = out / "report.html"
     path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>layerwalk study</title>"

@@ -18,6 +18,7 @@ import torch
 from layerwalk.engine import resolve_device
 from layerwalk.study.analysis import analyse
 from layerwalk.study.plan import StudyPlan, measure_throughput, plan_study, save_plan, saved_plan
+from layerwalk.study.table5 import compare_table5
 from layerwalk.study.verdict import verdict
 from layerwalk.train.strategies import STRATEGIES
 from layerwalk.train.trainer import TrainConfig, TrainResult, dataset_splits, train
@@ -54,6 +55,7 @@ def run_study(out: str | Path, *, dataset: str = "fashion-mnist", model: str = "
     results = {"plan": asdict(plan), "dataset": dataset, "model": model, "device": str(dev),
                "accuracy": {s: r.summary for s, r in runs.items()}}
     results.update(analyse({s: r.model for s, r in runs.items()}, test_ds, train_ds, plan, seed))
+    results["table5"] = compare_table5(results["accuracy"], len(train_ds.class_names))
     results["verdict"] = verdict(results)
     results["minutes"] = round((time.perf_counter() - t0) / 60, 1)
     numbers = {k: v for k, v in results.items() if not k.startswith("_")}  # figures go into the report only
