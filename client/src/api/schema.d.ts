@@ -1507,6 +1507,11 @@ export interface components {
             /** Method */
             method: string;
             layout: components["schemas"]["Layout"];
+            /**
+             * Notes
+             * @description what of the model the graph leaves out and why (empty: nothing)
+             */
+            notes: string[];
         };
         /** Histogram */
         Histogram: {
