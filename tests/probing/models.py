@@ -51,3 +51,21 @@ class TinyBranchNet(nn.Module):
         y = self.left(h)
         y += self.right(h)
         return self.head(self.relu(y).flatten(1))
+
+
+class InPlaceReader(nn.Module):
+    """A conv output changed by an in-place ReLU and then read again under its old name: the reader sees the ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(1)
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.relu = nn.ReLU(inplace=True)
+        self.left = nn.Conv2d(4, 4, 1)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x):
+        c = self.conv(x)
+        r = self.relu(c)  # c is now relu(c) too
+        y = self.left(r) + c
+        return self.head(y.mean((2, 3)))

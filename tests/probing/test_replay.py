@@ -8,13 +8,14 @@ import torch
 from layerwalk.capture import capture_model
 from layerwalk.capture.replay import EditError, ZeroChannels, downstream
 
-from .models import ChannelsLastBlock, TinyBranchNet
+from .models import ChannelsLastBlock, InPlaceReader, TinyBranchNet
 
 
 def _replays_exactly(cm, x, nodes=None):
     """Re-run from each node with its own recorded value; every later activation must be bit-identical."""
     with torch.inference_mode():
         rec = cm.run(x)
+        kept = {k: v.clone() for k, v in rec.items()}
     checked = 0
     for node in nodes or [n.id for n in cm.graph if n.id in rec and n.id != "output"]:
         with torch.inference_mode():
@@ -22,7 +23,9 @@ def _replays_exactly(cm, x, nodes=None):
         later = set(downstream(cm, [node]))
         assert set(out) == later, node  # exactly the node and everything after it, nothing before
         for k, v in out.items():
-            assert torch.equal(v, rec[k]), f"re-run from {node}: {k} differs by {(v - rec[k]).abs().max()}"
+            assert torch.equal(v, kept[k]), f"re-run from {node}: {k} differs by {(v - kept[k]).abs().max()}"
+        changed = [k for k in rec if not torch.equal(rec[k], kept[k])]
+        assert not changed, f"re-run from {node} wrote into the recording: {changed}"  # in-place ops (y += …)
         checked += 1
     return checked
 
@@ -49,6 +52,11 @@ def test_the_executed_graph_capture_replays_by_a_full_pass_with_the_value_replac
     assert set(dyn) == set(fx_out)
     for k in dyn:
         assert torch.allclose(dyn[k], fx_out[k], atol=1e-6), k
+
+
+def test_values_changed_in_place_before_a_later_read_are_replayed():
+    cm = capture_model(InPlaceReader().eval(), torch.zeros(1, 3, 8, 8), method="fx")
+    assert _replays_exactly(cm, torch.randn(1, 3, 8, 8)) == len(cm.graph) - 1
 
 
 def test_channels_last_layers_are_replayed_through_their_displayed_view():

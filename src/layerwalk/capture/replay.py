@@ -222,10 +222,12 @@ class _FxReplay:
             raise EditError(f"layer(s) {', '.join(missing)} cannot be re-run (no recorded output)")
         dirty = self._dirty([self.end[r] for r in roots])
         given = {self.end[r] for r in roots if r in seeded}
-        plan, provided = self._plan(self._targets(dirty, sink), dirty, given, recorded)
+        plan, provided, alias = self._plan(self._targets(dirty, sink), dirty, given, recorded)
         env: dict[fx.Node, object] = {}
         for n in provided:
             env[n] = self._initial(n, recorded, batch)
+        for changed, by in alias.items():
+            env[changed] = env[by]
         interp = fx.Interpreter(self.gm)
         interp.env = env
         out = None
@@ -258,24 +260,30 @@ class _FxReplay:
                 targets.append(n)
         return targets
 
-    def _plan(self, targets, dirty, given, recorded) -> tuple[list[fx.Node], set[fx.Node]]:
-        """Nodes to execute (graph order) and nodes whose values come from the recording."""
+    def _plan(self, targets, dirty, given, recorded) -> tuple[list[fx.Node], set[fx.Node], dict[fx.Node, fx.Node]]:
+        """Nodes to execute (graph order), nodes whose values come from the recording, and aliases: an input that
+        a given node changed in place IS that node's value (``relu_(c)``: later readers of ``c`` see it)."""
         plan: set[fx.Node] = set()
-        provided: set[fx.Node] = set()
+        provided: set[fx.Node] = set(given)
+        alias = {n.all_input_nodes[0]: n for n in given if n.all_input_nodes and _mutates_input(n, self.modules)}
         stack = list(targets)
         while stack:
             n = stack.pop()
-            if n in plan or n in provided:
+            if n in plan or n in provided or n in alias:
                 continue
-            if n in given or (n not in dirty and self.node_of.get(n) in recorded):
+            if n not in dirty and self.node_of.get(n) in recorded:
                 provided.add(n)
-                stack.extend(self._inplace_users(n, dirty))
+                for u in self._inplace_users(n, dirty):  # they change n before later readers see it: run them
+                    provided.discard(u)
+                    if u not in plan:
+                        plan.add(u)
+                        stack.extend(a for a in u.all_input_nodes if a is not n)
                 continue
             if n.op == "placeholder":
                 raise EditError("the recording has no input; record every layer (run(x))")
             plan.add(n)
             stack.extend(n.all_input_nodes)
-        return sorted(plan, key=self.order.__getitem__), provided
+        return sorted(plan, key=self.order.__getitem__), provided, alias
 
     def _inplace_users(self, n: fx.Node, dirty: set[fx.Node]) -> list[fx.Node]:
         """Clean ops that change ``n``'s value in place: its later readers saw the changed value, so they run too
