@@ -11,17 +11,18 @@ from layerwalk.influence.loo import loo_loss_changes, pearson
 
 def _scores(convex, q: int, method: str, **options) -> torch.Tensor:
     result = layerwalk.influence(convex.model, convex.train, convex.test_x[q:q + 1], method=method,
-                                 query_labels=convex.test_y[q:q + 1], self_influence=False, **options)
+                                 query_labels=convex.test_y[q:q + 1], self_influence=False, cache=False, **options)
     return result.scores.total[0].double() / len(result.train)  # predicted loss change when removing each image
 
 
 @pytest.fixture(scope="module")
-def loo(convex):
+def loo(convex, tmp_path_factory):
     """The hardest test image, the 30 training images EK-FAC says matter most for it, and the actual change of its
     loss when each of them is left out and the model retrained (computed once, shared by every method)."""
     with torch.no_grad():
         q = int(F.cross_entropy(convex.model(convex.test_x), convex.test_y, reduction="none").argmax())
-    ekfac = _scores(convex, q, "ekfac", ekfac=EkfacParams(damping=convex.l2, dtype=torch.float64))
+    ekfac = _scores(convex, q, "ekfac", ekfac=EkfacParams(damping=convex.l2, dtype=torch.float64),
+                    cache_dir=tmp_path_factory.mktemp("factors"))  # module scope: before the per-test cache folder
     top = torch.argsort(ekfac.abs(), descending=True)[:30].tolist()
     return q, top, ekfac[top], loo_loss_changes(convex, q, top)
 
