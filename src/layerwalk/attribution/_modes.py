@@ -34,33 +34,50 @@ class functional_inplace(TorchFunctionMode):
 
 
 class _GuidedReLU(torch.autograd.Function):
-    """Guided backpropagation: pass gradient only where the input was positive AND the gradient is positive."""
+    """Guided backpropagation: pass gradient only where the ReLU passed its input (``lo < x < hi``: ``hi`` is 6
+    for ReLU6) AND the gradient is positive."""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, hi=None):
         ctx.save_for_backward(x)
-        return x.clamp(min=0)
+        ctx.hi = hi
+        return x.clamp(min=0, max=hi)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return (grad * (x > 0)).clamp(min=0)
+        passed = (x > 0) if ctx.hi is None else (x > 0) & (x < ctx.hi)
+        return (grad * passed).clamp(min=0), None
 
 
 class _DeconvReLU(torch.autograd.Function):
     """DeconvNet (Zeiler & Fergus): the backward pass is a ReLU of the gradient, ignoring the forward input."""
 
     @staticmethod
-    def forward(ctx, x):
-        return x.clamp(min=0)
+    def forward(ctx, x, hi=None):
+        return x.clamp(min=0, max=hi)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.clamp(min=0)
+        return grad.clamp(min=0), None
 
 
 _RELUS = {F.relu, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_}
 _RULES = {"guided": _GuidedReLU, "deconv": _DeconvReLU}
+
+
+def _relu_like(func, args, kwargs) -> tuple[bool, float | None]:
+    """(is a ReLU, its upper clamp): ReLU, and ReLU6 / a hardtanh from 0 (``nn.ReLU6`` calls ``F.hardtanh(x, 0,
+    6)``; EfficientNet-Lite and MobileNets use it)."""
+    if func in _RELUS:
+        return True, None
+    if func is F.relu6:
+        return True, 6.0
+    if func is F.hardtanh:
+        lo = args[1] if len(args) > 1 else kwargs.get("min_val", -1.0)
+        hi = args[2] if len(args) > 2 else kwargs.get("max_val", 1.0)
+        return float(lo) == 0.0, float(hi)
+    return False, None
 
 
 class relu_backward_rule(TorchFunctionMode):
@@ -71,6 +88,8 @@ class relu_backward_rule(TorchFunctionMode):
         self._fn = _RULES[rule]
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if func in _RELUS and torch.is_grad_enabled():
-            return self._fn.apply(args[0])
-        return func(*args, **(kwargs or {}))
+        kwargs = kwargs or {}
+        relu, hi = _relu_like(func, args, kwargs)
+        if relu and torch.is_grad_enabled():
+            return self._fn.apply(args[0], hi)
+        return func(*args, **kwargs)
