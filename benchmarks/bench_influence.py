@@ -78,8 +78,8 @@ def bench_covidresnet(args) -> None:
         _emit(**base, method="ekfac", step="scores", seconds=round(score, 2),
               per_pair_us=round(1e6 * score / (len(train) * len(queries)), 3))
     for method, options in (("tracin", {}), ("lissa", {"lissa": LissaParams(depth=args.lissa_depth, scale=50)})):
-        seconds, _ = _timed(lambda: layerwalk.influence(model, train, queries, method=method, self_influence=False,
-                                                        cache=False, **options), args.repeats)
+        seconds, _ = _timed(lambda method=method, options=options: layerwalk.influence(
+            model, train, queries, method=method, self_influence=False, cache=False, **options), args.repeats)
         _emit(**base, method=method, step="scores", seconds=round(seconds, 2),
               **({"lissa_depth": args.lissa_depth} if method == "lissa" else {}))
 
@@ -101,7 +101,7 @@ def bench_convex(args) -> None:
             "lissa": {"lissa": LissaParams(damping=problem.l2, scale=10, depth=args.convex_depth, batch_size=50)}}
     seconds = {}
     for method, options in runs.items():
-        t, result = _timed(lambda: layerwalk.influence(
+        t, result = _timed(lambda method=method, options=options: layerwalk.influence(
             problem.model, problem.train, problem.test_x[q:q + 1], method=method, self_influence=False, cache=False,
             query_labels=problem.test_y[q:q + 1], **options), args.repeats)
         scores = result.scores.total[0].double()

@@ -7,8 +7,13 @@ import torch
 from layerwalk.errors import SpecError
 from layerwalk.influence import InfluenceResult, InfluenceScores, TrainingSet
 from layerwalk.influence.clustering import cluster_profiles, group_profiles, layer_profiles
-from layerwalk.influence.disturbances import (inverted_background, object_mask, patch_shuffle, texture_transfer,
-                                              white_background)
+from layerwalk.influence.disturbances import (
+    inverted_background,
+    object_mask,
+    patch_shuffle,
+    texture_transfer,
+    white_background,
+)
 
 
 def test_profiles_that_rise_and_fall_together_cluster_together():

@@ -15,7 +15,6 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-
 __all__ = ["default_cache_dir", "cache_key", "weights_fingerprint", "load_entry", "save_entry"]
 
 

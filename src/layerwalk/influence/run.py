@@ -77,7 +77,8 @@ def influence(network: Any, train_dataset: Any, queries: Any, method: str = "ekf
     report = _reporter(progress, should_stop)
     options = _options(method, damping, lissa, ekfac, batch_size)
     ckpts = _checkpoints(method, checkpoints, train_dataset, model) if method == "tracin" else None
-    key = _cache.cache_key(weights=_cache.weights_fingerprint(model), data=train.spec, queries=tensor_fingerprint(qx, qy),
+    key = _cache.cache_key(weights=_cache.weights_fingerprint(model), data=train.spec,
+                           queries=tensor_fingerprint(qx, qy),
                            method=method, layers=chosen, options=options, seed=seed, self_influence=self_influence,
                            checkpoints=[tensor_fingerprint(*c.state.values()) + str(c.lr) for c in ckpts or []])
     folder = Path(cache_dir) if cache_dir else _cache.default_cache_dir()

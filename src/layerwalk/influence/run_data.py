@@ -28,7 +28,6 @@ class RunData:
 
 def load_run_data(run: str | Path, *, weights: str | Path | None = None) -> RunData:
     """Model (``model.safetensors``, else the last checkpoint's weights), training and test sets of ``run``."""
-    from layerwalk.data import load_model
     from layerwalk.train import TrainConfig
     from layerwalk.train.trainer import _build
 

@@ -21,8 +21,12 @@ from safetensors.torch import load_file
 from torch import nn
 
 from layerwalk.errors import WeightsError
-from layerwalk.influence._gradients import (LayerParameters, layer_dot_products, layer_squared_norms,
-                                            per_example_gradients)
+from layerwalk.influence._gradients import (
+    LayerParameters,
+    layer_dot_products,
+    layer_squared_norms,
+    per_example_gradients,
+)
 
 __all__ = ["Checkpoint", "run_checkpoints", "tracin_scores", "tracin_self_influence"]
 
