@@ -99,17 +99,20 @@ def test_method_picker_runs_the_chosen_method_and_the_panels_show_its_maps(page,
     page.page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=30_000)
     click_at(page.page, screen_of(page, page.lw(f"L.attribution.methodWorld('{METHOD}')")))
     page.page.wait_for_function(f"(() => {{ const s = window.__layerwalk.attribution.state('n0');"
-                                f" return s.result && s.result.method === '{METHOD}' && !s.running; }})()", timeout=120_000)
+                                f" return s.result && s.result.method === '{METHOD}' && !s.running; }})()",
+                                timeout=120_000)
     page.page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
     assert [p["method"] for p in posted] == [METHOD]
     assert page.lw("L.attribution.picker()") == {"selected": METHOD, "running": None, "methods": page.lw(
         "L.attribution.picker().methods")}
     state = page.lw("L.attribution.state()")
     assert state["method"] == METHOD and state["mode"] == "attribution"
-    assert state["card"]["title"].startswith("Guided Backprop") or METHOD.split("_")[0] in state["card"]["title"].lower()
+    title = state["card"]["title"]
+    assert title.startswith("Guided Backprop") or METHOD.split("_")[0] in title.lower()
 
     # the panel holds exactly the server's map of this method for the selected class, and looks different
-    maps = parse_maps(fetch(f"{url}api/networks/n0/attributions/{state['result']['key']}/maps?target={state['target']}"))
+    key = state["result"]["key"]
+    maps = parse_maps(fetch(f"{url}api/networks/n0/attributions/{key}/maps?target={state['target']}"))
     assert page.lw(f"L.attribution.panel('{LAYER}').attrChecksum") == checksum(maps[LAYER])
     shown = panel_pixels(page, show_layer(page, LAYER))
     assert changed(shown, before) > 0.2, changed(shown, before)
@@ -147,7 +150,8 @@ def test_dataset_examples_mode_crops_fan_out_ranking_and_drop(page, precomputed_
         f" s.fanOf.channel === {channel} && s.fan.length === 9 && s.fan.every(e => e.loaded); }})()", timeout=30_000)
     rows = api(url, f"networks/n0/layers/{LAYER}/topk?channel={channel}&limit=9")["rows"]
     state = page.lw(f"L.examples.state('{LAYER}')")
-    assert [(e["image"], round(e["value"], 4)) for e in state["fan"]] == [(r["image"], round(r["value"], 4)) for r in rows]
+    expected = [(r["image"], round(r["value"], 4)) for r in rows]
+    assert [(e["image"], round(e["value"], 4)) for e in state["fan"]] == expected
     assert f"channel {channel}" in state["fanTitle"] and state["selectedUniform"] == channel
 
     # a click on the tile sorts the dataset panel by "most activating for this channel"

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from layerwalk.study.plan import TRAINING_SHARE, measure_throughput, plan_study, saved_plan, save_plan
+from layerwalk.study.plan import TRAINING_SHARE, measure_throughput, plan_study, save_plan, saved_plan
 
 FAST = [120.0, 118.0, 121.0, 119.0, 120.0]
 

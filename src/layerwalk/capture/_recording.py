@@ -43,12 +43,11 @@ class Sink:
             from layerwalk.capture.replay import display_view
 
             edit(display_view(self.displays.get(node_id), value))
-        if self.wanted is None or node_id in self.wanted:
-            if isinstance(value, torch.Tensor):
-                # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
-                value = value.clone() if node_id in self.clone_ids else value
-                display = self.displays.get(node_id)
-                self.outputs[node_id] = display.apply(value) if display is not None else value
+        if (self.wanted is None or node_id in self.wanted) and isinstance(value, torch.Tensor):
+            # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
+            value = value.clone() if node_id in self.clone_ids else value
+            display = self.displays.get(node_id)
+            self.outputs[node_id] = display.apply(value) if display is not None else value
         if node_id == self.stop_after:
             raise StopForward
 
