@@ -29,7 +29,9 @@ def charts(server, client):
     client.page.evaluate("document.getElementById('lw-help').classList.add('lw-hidden')")
     names = client.page.evaluate(f"window.__layerwalk.charts.open({json.dumps(LAYER)})")
     assert set(names) == {"ranking", "cumulated", "dead", "pca", "tsne"}, names
-    return client
+    yield client
+    # leave no selection behind on the session's server: later tests' pages would frame its maps in orange
+    put_selection(server.url, {"origin": "test"})
 
 
 def ch(client, expr: str, arg=None):
