@@ -87,9 +87,9 @@ def reduce_maps(maps: torch.Tensor) -> MapReductions:
         parts = [_reduce_rows(flat)]
     else:
         bounds = np.linspace(0, len(flat), threads + 1).astype(int)
-        parts = list(_POOL[0].map(_reduce_rows, [flat[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]))
+        parts = list(_POOL.map(_reduce_rows, [flat[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]))
     return MapReductions(*(np.concatenate(field).reshape(b, c) for field in zip(*parts)))
 
 
 _WORKERS = max(1, os.cpu_count() or 1)
-_POOL = [ThreadPoolExecutor(_WORKERS, thread_name_prefix="layerwalk-reduce")]
+_POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="layerwalk-reduce")
