@@ -16,6 +16,7 @@ Two ingredients:
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -183,7 +184,8 @@ def _recorded_raw(captured: CapturedModel, recorded: dict[str, torch.Tensor], no
     return repeat_batch(raw, batch, display.batch_dim if display else 0).clone()  # in-place ops must not reach it
 
 
-def _full_forward(captured: CapturedModel, recorded, sink: Sink, batch: int) -> dict[str, torch.Tensor]:
+def _full_forward(captured: CapturedModel, recorded: dict[str, torch.Tensor], sink: Sink,
+                  batch: int) -> dict[str, torch.Tensor]:
     """The executed-graph path: one forward pass from the recorded input, edits applied as nodes are produced."""
     x = _recorded_raw(captured, recorded, "input", batch)
     out = None
@@ -198,25 +200,27 @@ class _FxReplay:
     """Runs the instrumented fx graph (``record`` calls after every displayed node) from the middle."""
 
     def __init__(self, captured: CapturedModel):
-        self.captured = captured
+        assert captured._gm is not None and captured._fx is not None, "replay from the middle needs fx capture"
+        self.captured: CapturedModel = captured
         self.gm: fx.GraphModule = captured._gm
-        self.nodes = list(self.gm.graph.nodes)
-        self.order = {n: i for i, n in enumerate(self.nodes)}
+        self.nodes: list[fx.Node] = list(self.gm.graph.nodes)
+        self.order: dict[fx.Node, int] = {n: i for i, n in enumerate(self.nodes)}
         by_name = {n.name: n for n in self.nodes}
         fx_name = captured._fx._fx_name
         self.end: dict[str, fx.Node] = {node_id: by_name[fx_name[op_id]] for op_id, node_id in captured._ends.items()
                                         if op_id in fx_name}
-        self.node_of = {n: node_id for node_id, n in self.end.items()}
-        self.modules = dict(self.gm.named_modules())
+        self.node_of: dict[fx.Node, str] = {n: node_id for node_id, n in self.end.items()}
+        self.modules: dict[str, torch.nn.Module] = dict(self.gm.named_modules())
 
     @classmethod
     def of(cls, captured: CapturedModel) -> _FxReplay:
-        cached = getattr(captured, "_replay", None)
+        cached = _REPLAYS.get(captured)
         if cached is None:
-            cached = captured._replay = cls(captured)
+            cached = _REPLAYS[captured] = cls(captured)
         return cached
 
-    def run(self, recorded, roots: list[str], seeded: set[str], sink: Sink, batch: int) -> dict[str, torch.Tensor]:
+    def run(self, recorded: dict[str, torch.Tensor], roots: list[str], seeded: set[str], sink: Sink,
+            batch: int) -> dict[str, torch.Tensor]:
         missing = [r for r in roots if r not in self.end]
         if missing:
             raise EditError(f"layer(s) {', '.join(missing)} cannot be re-run (no recorded output)")
@@ -237,7 +241,7 @@ class _FxReplay:
             sink.outputs[OUTPUT_ID] = self.captured._probabilities(out)
         return sink.outputs
 
-    def _initial(self, n: fx.Node, recorded, batch: int) -> torch.Tensor:
+    def _initial(self, n: fx.Node, recorded: dict[str, torch.Tensor], batch: int) -> torch.Tensor:
         node_id = self.node_of[n]
         if node_id not in recorded:
             raise EditError(f"the recording has no value of layer {node_id!r}; record every layer (run(x))")
@@ -260,7 +264,8 @@ class _FxReplay:
                 targets.append(n)
         return targets
 
-    def _plan(self, targets, dirty, given, recorded) -> tuple[list[fx.Node], set[fx.Node], dict[fx.Node, fx.Node]]:
+    def _plan(self, targets: list[fx.Node], dirty: set[fx.Node], given: set[fx.Node],
+              recorded: dict[str, torch.Tensor]) -> tuple[list[fx.Node], set[fx.Node], dict[fx.Node, fx.Node]]:
         """Nodes to execute (graph order), nodes whose values come from the recording, and aliases: an input that
         a given node changed in place IS that node's value (``relu_(c)``: later readers of ``c`` see it)."""
         plan: set[fx.Node] = set()
@@ -290,8 +295,8 @@ class _FxReplay:
         (a recorded output is the value when it was produced)."""
         return [u for u in n.users if u not in dirty and _mutates_input(u, self.modules)]
 
-    def _execute(self, interp: fx.Interpreter, plan: list[fx.Node]):
-        last_use = {}
+    def _execute(self, interp: fx.Interpreter, plan: list[fx.Node]) -> object:
+        last_use: dict[fx.Node, int] = {}
         for i, n in enumerate(plan):
             for a in n.all_input_nodes:
                 last_use[a] = i
@@ -308,6 +313,10 @@ class _FxReplay:
         return out
 
 
+# One replayer per captured model, built on first use; it goes when the model does.
+_REPLAYS: weakref.WeakKeyDictionary[CapturedModel, _FxReplay] = weakref.WeakKeyDictionary()
+
+
 def _is_record(n: fx.Node) -> bool:
     from layerwalk.capture._recording import record
 
@@ -318,9 +327,9 @@ _INPLACE_OPERATORS = {"iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "
                       "ilshift", "irshift", "imatmul"}
 
 
-def _mutates_input(n: fx.Node, modules: dict) -> bool:
+def _mutates_input(n: fx.Node, modules: dict[str, torch.nn.Module]) -> bool:
     if n.op == "call_module":
-        return bool(getattr(modules.get(n.target), "inplace", False))
+        return bool(getattr(modules.get(str(n.target)), "inplace", False))
     name = getattr(n.target, "__name__", str(n.target))
     if n.op == "call_function" and getattr(n.target, "__module__", None) == "_operator":
         return name in _INPLACE_OPERATORS

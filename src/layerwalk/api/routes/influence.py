@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import torch
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, StrictInt
 
 from layerwalk.api import schemas
 from layerwalk.api.deps import NetworkDep, StateDep
+from layerwalk.api.state import DatasetEntry, NetworkEntry
 from layerwalk.errors import LayerwalkError
 from layerwalk.jobs import JobCancelled, JobContext
 
@@ -29,12 +31,13 @@ class InfluenceRequest(BaseModel):
     self_influence: bool = Field(default=True, description="also rank the images by self-influence (not LiSSA)")
 
 
-def influence_job(ctx: JobContext, *, entry, dataset, request: dict[str, Any], query, version: int) -> dict[str, Any]:
+def influence_job(ctx: JobContext, *, entry: NetworkEntry, dataset: DatasetEntry, request: dict[str, Any],
+                  query: torch.Tensor, version: int) -> dict[str, Any]:
     """The ``influence`` job kind: runs ``layerwalk.influence`` on the submitted input with progress and cancel."""
     from layerwalk.influence import InfluenceCancelled, as_training_set, influence
 
     train = as_training_set(dataset.dataset, entry.network)
-    train = train.subset(range(min(request["limit"], len(train))))
+    train = train.subset(list(range(min(request["limit"], len(train)))))
     try:
         result = influence(entry.network, train, query, method=request["method"], layers=request["layers"],
                            self_influence=request["self_influence"] and request["method"] != "lissa",
@@ -45,7 +48,7 @@ def influence_job(ctx: JobContext, *, entry, dataset, request: dict[str, Any], q
     return _with_urls(summary, entry, dataset.id, version)
 
 
-def _with_urls(summary: dict[str, Any], entry, did: str, version: int) -> dict[str, Any]:
+def _with_urls(summary: dict[str, Any], entry: NetworkEntry, did: str, version: int) -> dict[str, Any]:
     def item(r: dict[str, Any]) -> dict[str, Any]:
         return {**r, "image": f"/api/datasets/{did}/items/{r['index']}/image"}
 

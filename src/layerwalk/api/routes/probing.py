@@ -8,6 +8,7 @@ event, so every open client follows.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -20,7 +21,9 @@ from layerwalk.api.state import AppState, NetworkEntry
 from layerwalk.engine import Snapshot
 from layerwalk.errors import NotFoundError
 from layerwalk.probing import (
+    ClassEffect,
     OcclusionBlock,
+    OcclusionResult,
     ablate,
     ablated_channels,
     activity_flow,
@@ -41,12 +44,13 @@ def get_probing_state(entry: NetworkDep, state: StateDep) -> dict[str, Any]:
 
 # --- occlusion -----------------------------------------------------------------------------------------------
 @router.post("/occlusion", operation_id="setOcclusion", response_model=ps.OcclusionResponse)
-async def set_occlusion(entry: NetworkDep, state: StateDep, body: Annotated[ps.OcclusionRequest, Body()]) -> dict:
+async def set_occlusion(entry: NetworkDep, state: StateDep,
+                        body: Annotated[ps.OcclusionRequest, Body()]) -> dict[str, Any]:
     """Draw these blocks on the un-edited input (clipped to it) and run the forward pass; top-5 before and after."""
     probing = probing_store(state)[entry.id]
     blocks = [OcclusionBlock(b.x, b.y, b.w, b.h, b.fill) for b in body.blocks]
 
-    def run():
+    def run() -> OcclusionResult:
         with entry.lock, probing.lock:
             base = probing.base_for(entry.network.snapshot)
             source = {"source": "occlusion", "base": {k: v for k, v in base.source.items() if k != "note"}}
@@ -62,7 +66,7 @@ async def set_occlusion(entry: NetworkDep, state: StateDep, body: Annotated[ps.O
 
 
 @router.post("/occlusion/save", operation_id="saveEditedInput", response_model=ps.SavedItem)
-async def save_edited_input(entry: NetworkDep, state: StateDep) -> dict:
+async def save_edited_input(entry: NetworkDep, state: StateDep) -> dict[str, Any]:
     """Add the current input image (e.g. an occlusion edit) to the network's dataset as a new item."""
     from layerwalk.data.added_items import AddedItems
 
@@ -81,18 +85,19 @@ async def save_edited_input(entry: NetworkDep, state: StateDep) -> dict:
 
 # --- ablation ------------------------------------------------------------------------------------------------
 @router.put("/ablation", operation_id="setAblation", response_model=ps.AblationResponse)
-async def set_ablation(entry: NetworkDep, state: StateDep, body: Annotated[ps.AblationRequest, Body()]) -> dict:
+async def set_ablation(entry: NetworkDep, state: StateDep,
+                       body: Annotated[ps.AblationRequest, Body()]) -> dict[str, Any]:
     """Switch off these channels (replacing the current ablation); only the layers after the first change re-run."""
     return await _change_ablation(state, entry, lambda: ablate(entry.network, body.layers))
 
 
 @router.delete("/ablation", operation_id="resetAblation", response_model=ps.AblationResponse)
-async def reset(entry: NetworkDep, state: StateDep) -> dict:
+async def reset(entry: NetworkDep, state: StateDep) -> dict[str, Any]:
     """Switch every channel back on."""
     return await _change_ablation(state, entry, lambda: reset_ablation(entry.network))
 
 
-async def _change_ablation(state: AppState, entry: NetworkEntry, change) -> dict:
+async def _change_ablation(state: AppState, entry: NetworkEntry, change: Callable[[], Snapshot]) -> dict[str, Any]:
     def run() -> Snapshot:
         with entry.lock:
             return change()
@@ -107,7 +112,8 @@ async def _change_ablation(state: AppState, entry: NetworkEntry, change) -> dict
 
 # --- activity flow and feeders -------------------------------------------------------------------------------
 @router.post("/flow", operation_id="getActivityFlow", response_model=ps.FlowResponse)
-async def get_activity_flow(entry: NetworkDep, state: StateDep, body: Annotated[ps.FlowRequest, Body()]) -> dict:
+async def get_activity_flow(entry: NetworkDep, state: StateDep,
+                            body: Annotated[ps.FlowRequest, Body()]) -> dict[str, Any]:
     """Select a channel: how it drives every later layer's channels and the class scores (exact or preview)."""
     snapshot = entry.network.snapshot
     flow = await service.on_compute_thread(entry, lambda: activity_flow(entry.network, body.layer, body.channel,
@@ -123,7 +129,7 @@ async def get_activity_flow(entry: NetworkDep, state: StateDep, body: Annotated[
 
 
 @router.post("/feeders", operation_id="getChannelFeeders", response_model=ps.FeedersResponse)
-async def get_channel_feeders(entry: NetworkDep, body: Annotated[ps.FlowRequest, Body()]) -> dict:
+async def get_channel_feeders(entry: NetworkDep, body: Annotated[ps.FlowRequest, Body()]) -> dict[str, Any]:
     """The reverse direction: which channels of the layers right before feed the selected channel most (exact)."""
     snapshot = entry.network.snapshot
     feeders = await service.on_compute_thread(entry, lambda: channel_feeders(entry.network, body.layer,
@@ -135,7 +141,7 @@ async def get_channel_feeders(entry: NetworkDep, body: Annotated[ps.FlowRequest,
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-def _effect(c) -> dict[str, Any]:
+def _effect(c: ClassEffect) -> dict[str, Any]:
     return {"index": c.index, "name": c.name, "score": c.score, "probability": c.probability,
             "probability_without": c.probability_without}
 
