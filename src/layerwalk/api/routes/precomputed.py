@@ -14,10 +14,10 @@ from layerwalk.api import schemas
 from layerwalk.api.deps import LayerDep, NetworkDep, StateDep
 from layerwalk.api.routes._responses import PNG
 from layerwalk.errors import NotFoundError
-from layerwalk.precompute import Precomputed, find_precomputed
 
 if TYPE_CHECKING:
     from layerwalk.api.state import AppState, NetworkEntry
+    from layerwalk.precompute import Precomputed
 
 router = APIRouter(prefix="/api/networks", tags=["precomputed"], responses=schemas.ERRORS)
 
@@ -63,6 +63,10 @@ class StatsResponse(BaseModel):
 
 
 def _run_for(state: AppState, entry: NetworkEntry) -> Precomputed:
+    # Imported here, not at the top: the precompute stack (numba, scipy, pyarrow) is ≈ 100 MB of RSS that a server
+    # started without --precomputed never needs (issue 13's memory target).
+    from layerwalk.precompute import find_precomputed
+
     run = find_precomputed(state.settings.precomputed, entry.network)
     if run is None:
         raise NotFoundError(f"no precomputed results for network {entry.id}: run `layerwalk precompute SPEC "
