@@ -285,12 +285,16 @@ def test_real_featurevis_job_images_and_feedback(client, tmp_path, monkeypatch):
     graph = client.get("/api/networks/n0/graph").json()
     lid = next(n["id"] for n in graph["nodes"] if n["kind"] == "conv")
     assert_error(client.get(f"/api/networks/n0/layers/{lid}/featurevis.png"), 404, "not_found", "POST")
-    job = client.post(f"/api/networks/n0/layers/{lid}/featurevis", json={"channels": [0, 1], "steps": 3}).json()["job"]
+    assert client.get("/api/networks/n0/featurevis").json() == []
+    body = {"channels": [0, 1], "steps": 3, "start": "input"}
+    job = client.post(f"/api/networks/n0/layers/{lid}/featurevis", json=body).json()["job"]
     client.get(f"/api/jobs/{job}/events")  # ends when the job ends
     info = client.get(f"/api/jobs/{job}").json()
     assert info["state"] == "done", info
     result = info["result"]
     assert result["channels"] == [0, 1] and len(result["images"]) == 2 and result["grid"] == [2, 1]
+    assert result["start"] == "input" and result["style"] == "paper"
+    assert client.get("/api/networks/n0/featurevis").json() == [result]  # what a reloaded client restores
     atlas = Image.open(io.BytesIO(client.get(result["atlas"]).content))
     one = Image.open(io.BytesIO(client.get(result["images"][1]).content))
     assert atlas.width > one.width and atlas.mode == "RGB"

@@ -104,6 +104,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/networks/{nid}/featurevis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Featurevis
+         * @description The kept feature visualizations of this network (the latest per layer, least recent first).
+         */
+        get: operations["listFeaturevis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/networks/{nid}/input": {
         parameters: {
             query?: never;
@@ -1344,6 +1364,12 @@ export interface components {
              */
             style?: string;
             /**
+             * Start
+             * @description what the images started from: noise, input or dataset
+             * @default noise
+             */
+            start?: string;
+            /**
              * Objective
              * @description what was maximised, in the text form
              * @default channel()
@@ -1363,7 +1389,8 @@ export interface components {
             steps?: number | null;
             /**
              * Start
-             * @default input
+             * @description paper style: start from seeded noise (default) or from copies of the current input (the paper's two-step procedure); the other styles choose their own
+             * @default noise
              * @enum {string}
              */
             start?: "input" | "noise";
@@ -2414,6 +2441,83 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listFeaturevis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureVisJobResult"][];
                 };
             };
             /** @description Bad Request */

@@ -30,7 +30,11 @@ def featurevis_job(ctx: JobContext, *, entry: NetworkEntry, layer: str, channels
                             objective=Objective.from_json(objective) if objective else None, **overrides)
     except Cancelled:
         raise JobCancelled from None
-    return store_result(entry, result)
+    return store_result(entry, result, STARTS.get(style, start))
+
+
+# What the images start from: the request's ``start`` for the paper's style; the other styles choose their own.
+STARTS = {"lucid": "noise", "convviz": "dataset"}
 
 
 def featurevis_job_kind() -> Callable[..., dict[str, Any]]:
@@ -38,9 +42,14 @@ def featurevis_job_kind() -> Callable[..., dict[str, Any]]:
     return featurevis_job
 
 
-def store_result(entry: NetworkEntry, result: FeatureVisResult) -> dict[str, Any]:
+def store_result(entry: NetworkEntry, result: FeatureVisResult, start: str = "noise") -> dict[str, Any]:
     """Keep the images (for feeding back and for the image endpoints); the JSON says where to get them."""
-    entry.featurevis.put(result)
+    entry.featurevis.put(result, start)
+    return result_json(entry, result, start)
+
+
+def result_json(entry: NetworkEntry, result: FeatureVisResult, start: str) -> dict[str, Any]:
+    """``schemas.FeatureVisJobResult`` of a kept result: the job's answer and an entry of the list endpoint."""
     base = f"/api/networks/{entry.id}/layers/{result.layer}/featurevis"
     return {
         "network": entry.id, "layer": result.layer, "target": result.target, "channels": list(result.channels),
@@ -48,6 +57,6 @@ def store_result(entry: NetworkEntry, result: FeatureVisResult) -> dict[str, Any
         "images": [f"{base}/{c}.png" for c in result.channels],
         "start_objective": [float(v) for v in result.start_objective],
         "final_objective": [float(v) for v in result.final_objective],
-        "cached": result.cached, "seconds": round(result.seconds, 2), "style": result.style,
+        "cached": result.cached, "seconds": round(result.seconds, 2), "style": result.style, "start": start,
         "objective": result.objective, "dead_channels": list(result.dead_channels),
     }

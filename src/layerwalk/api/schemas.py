@@ -171,7 +171,9 @@ class ObjectiveTerm(BaseModel):
 class FeaturevisRequest(BaseModel):
     channels: list[Annotated[StrictInt, Field(ge=0)]] | None = Field(default=None, min_length=1, max_length=512)
     steps: StrictInt | None = Field(default=None, ge=1, le=10_000)
-    start: Literal["input", "noise"] = "input"  # the paper's procedure: optimise copies of the current input
+    start: Literal["input", "noise"] = Field(
+        default="noise", description="paper style: start from seeded noise (default) or from copies of the current "
+                                     "input (the paper's two-step procedure); the other styles choose their own")
     style: Literal["paper", "lucid", "convviz"] = Field(
         default="paper", description="paper (default), lucid (Lucid's decorrelated Fourier images) or convviz")
     objective: list[ObjectiveTerm] | None = Field(
@@ -233,6 +235,7 @@ class FeatureVisJobResult(BaseModel):
     cached: int = Field(description="how many channels came from the disk cache")
     seconds: float
     style: str = Field(default="paper", description="paper, lucid or convviz")
+    start: str = Field(default="noise", description="what the images started from: noise, input or dataset")
     objective: str = Field(default="channel()", description="what was maximised, in the text form")
     dead_channels: list[int] = Field(default_factory=list,
                                      description="convviz: channels no start image moved (candidate dead filters)")

@@ -72,25 +72,33 @@ class NetworkEntry:
 
 
 class FeatureVisStore:
-    """The latest feature visualization of each layer, for the image endpoints and ``{"source": "featurevis"}``
-    inputs. Written from job threads and read from request threads, so locked; keeps the ``layers`` most recently
-    visualised layers (the images of a large layer run to megabytes)."""
+    """The latest feature visualization of each layer, for the image endpoints, ``{"source": "featurevis"}``
+    inputs and the list a reloaded client restores its result panels from. Written from job threads and read from
+    request threads, so locked; keeps the ``layers`` most recently visualised layers (the images of a large layer
+    run to megabytes)."""
 
     def __init__(self, layers: int = 16) -> None:
-        self._results: OrderedDict[str, FeatureVisResult] = OrderedDict()
+        self._results: OrderedDict[str, tuple[FeatureVisResult, str]] = OrderedDict()
         self._lock = threading.Lock()
         self._layers = layers
 
-    def put(self, result: FeatureVisResult) -> None:
+    def put(self, result: FeatureVisResult, start: str = "noise") -> None:
+        """Keep ``result``; ``start`` names what its images started from (noise, input, dataset)."""
         with self._lock:
-            self._results[result.layer] = result
+            self._results[result.layer] = (result, start)
             self._results.move_to_end(result.layer)
             while len(self._results) > self._layers:
                 self._results.popitem(last=False)
 
     def result(self, layer: str) -> FeatureVisResult | None:
         with self._lock:
-            return self._results.get(layer)
+            kept = self._results.get(layer)
+        return kept[0] if kept else None
+
+    def entries(self) -> list[tuple[FeatureVisResult, str]]:
+        """Every kept result with its start, least recently visualised first."""
+        with self._lock:
+            return list(self._results.values())
 
     def image(self, layer: str, channel: int) -> Image.Image | None:
         result = self.result(layer)

@@ -1,4 +1,5 @@
-"""Networks: the list, the graph with its 3D layout, classification, the current input and all activations."""
+"""Networks: the list, the graph with its 3D layout, classification, the current input, all activations and the
+kept feature visualizations."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from layerwalk.api import schemas, service, wire
 from layerwalk.api.deps import NetworkDep, SnapshotDep, StateDep
+from layerwalk.api.featurevis_kind import result_json
 from layerwalk.api.routes._responses import OCTET, PNG, versioned
 from layerwalk.api.state import NetworkEntry
 from layerwalk.layout import layout_graph
@@ -51,6 +53,12 @@ async def get_activations(entry: NetworkDep, snapshot: SnapshotDep, state: State
     body, headers = await service.activations_body(entry, snapshot, service.activation_layers(entry, snapshot),
                                                    state, request)
     return versioned(body, "application/octet-stream", snapshot.version, **headers)
+
+
+@router.get("/{nid}/featurevis", operation_id="listFeaturevis", response_model=list[schemas.FeatureVisJobResult])
+def list_featurevis(entry: NetworkDep) -> list[dict[str, Any]]:
+    """The kept feature visualizations of this network (the latest per layer, least recent first)."""
+    return [result_json(entry, result, start) for result, start in entry.featurevis.entries()]
 
 
 def network_info(entry: NetworkEntry) -> dict[str, Any]:
