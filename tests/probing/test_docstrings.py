@@ -9,7 +9,7 @@ import pytest
 
 FAST = ["layerwalk.probing.class_change", "layerwalk.capture.replay"]
 SLOW = ["layerwalk.probing.ablation", "layerwalk.probing.activity_flow", "layerwalk.probing.feeders",
-        "layerwalk.probing.occlusion"]
+        "layerwalk.probing.occlusion", "layerwalk.probing.filters"]
 
 
 @pytest.mark.parametrize("name", FAST + [pytest.param(n, marks=pytest.mark.slow) for n in SLOW])

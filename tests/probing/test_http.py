@@ -111,7 +111,7 @@ def test_activity_flow_lists_later_layers_and_classes_and_is_broadcast(client, e
     assert all(len(f["scores"]) >= len(f["top"]) for f in flow["layers"])
     assert flow["supported"] or flow["suppressed"]
     assert events[-1][0] == "probing" and events[-1][1]["selection"] == {"layer": layers[1], "channel": 2,
-                                                                         "method": "ablation"}
+                                                                         "method": "ablation", "direction": "flow"}
     preview = client.post("/api/networks/n0/probing/flow", json={"layer": layers[1], "channel": 2,
                                                                   "method": "gradient"})
     assert preview.json()["method"] == "gradient"
@@ -136,3 +136,38 @@ def test_bad_requests_get_clear_errors(client, call, status, words):
     r = client.request(method, f"/api/networks/n0/probing/{path}", json=body)
     assert r.status_code == status, r.text
     assert words in r.json()["detail"]
+
+
+def test_the_last_flow_and_feeders_are_there_for_clients_that_follow(client, events):
+    assert client.get("/api/networks/n0/probing/flow").status_code == 404
+    layers = _layers(client)
+    made = client.post("/api/networks/n0/probing/flow", json={"layer": layers[1], "channel": 1}).json()
+    assert client.get("/api/networks/n0/probing/flow").json() == made
+    fed = client.post("/api/networks/n0/probing/feeders", json={"layer": layers[2], "channel": 3}).json()
+    assert client.get("/api/networks/n0/probing/feeders").json() == fed
+    assert events[-1][1]["selection"] == {"layer": layers[2], "channel": 3, "method": "ablation",
+                                          "direction": "feeders"}
+
+
+def test_a_layers_weights_and_first_layer_steps_come_in_the_activation_format(client, app):
+    from layerwalk.api.wire import unpack_activations
+
+    model = app.state.layerwalk.networks[0].network.model
+    r = client.get("/api/networks/n0/layers/conv.0/weights")
+    assert r.status_code == 200, r.text
+    header, data = unpack_activations(r.content)
+    entries = {e["id"]: e for e in header["layers"]}
+    assert entries["weight"]["shape"] == [4, 1, 3, 3] and entries["norms"]["shape"] == [4, 1]
+    w = entries["weight"]
+    decoded = w["vmin"] + data["weight"].astype(float) * (w["vmax"] - w["vmin"]) / 255
+    step = (w["vmax"] - w["vmin"]) / 255
+    assert abs(decoded - model.conv[0].weight.detach().numpy()).max() <= step / 2 + 1e-6
+    conv = client.get("/api/networks/n0/layers/conv.0/convolution", params={"channel": 2})
+    assert conv.status_code == 200, conv.text
+    assert float(conv.headers["x-bias"]) == pytest.approx(float(model.conv[0].bias[2].detach()))
+    header, data = unpack_activations(conv.content)
+    assert [e["id"] for e in header["layers"]] == ["kernel", "convolved", "biased", "output"]
+    assert header["layers"][1]["shape"] == [1, 16, 16]
+    deeper = client.get("/api/networks/n0/layers/main/convolution", params={"channel": 0})
+    assert deeper.status_code == 422 and "does not read the input directly" in deeper.json()["detail"]
+    assert client.get("/api/networks/n0/layers/main/weights").status_code == 200

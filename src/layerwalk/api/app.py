@@ -17,6 +17,7 @@ from layerwalk.api.featurevis_kind import featurevis_job_kind
 from layerwalk.api.middleware import BodyLimit, HeadAsGet, SiteGuard, TokenAuth
 from layerwalk.api.routes import analysis as analysis_routes
 from layerwalk.api.routes import attributions as attribution_routes
+from layerwalk.api.routes import filters as filter_routes
 from layerwalk.api.routes import influence as influence_routes
 from layerwalk.api.routes import precomputed as precomputed_routes
 from layerwalk.api.routes import probing as probing_routes
@@ -61,12 +62,13 @@ def create_app(settings: Settings | None = None, networks: Sequence[Any] = (), d
     app.include_router(attribution_routes.methods_router)
     app.include_router(influence_routes.router)
     app.include_router(probing_routes.router)
+    app.include_router(filter_routes.router)
     _mount_client(app, settings)
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 64 * 1024)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"], expose_headers=["X-Input-Version"])
+                           allow_headers=["*"], expose_headers=["X-Input-Version", "X-Bias", "X-Batch-Norm"])
     app.add_middleware(TokenAuth, token=settings.token)
     app.add_middleware(SiteGuard, settings=settings)  # outermost: a rebound or cross-site request gets nothing
     return app

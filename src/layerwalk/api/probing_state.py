@@ -27,7 +27,10 @@ class OcclusionBase:
 class NetworkProbing:
     base: OcclusionBase | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)
-    selection: dict[str, Any] | None = None  # {"layer", "channel", "method"}
+    selection: dict[str, Any] | None = None  # {"layer", "channel", "method", "direction"}
+    # the last results, so a client that follows a selection made elsewhere reads them instead of recomputing
+    flow: dict[str, Any] | None = None
+    feeders: dict[str, Any] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def base_for(self, snapshot: Snapshot) -> OcclusionBase:

@@ -118,29 +118,62 @@ async def get_activity_flow(entry: NetworkDep, state: StateDep,
     snapshot = entry.network.snapshot
     flow = await service.on_compute_thread(entry, lambda: activity_flow(entry.network, body.layer, body.channel,
                                                                         method=body.method, snapshot=snapshot))
-    probing_store(state)[entry.id].selection = {"layer": body.layer, "channel": body.channel, "method": body.method}
-    state.events.publish("probing", _state_json(state, entry))
     layers = [{"id": f.id, "strength": f.strength, "top": [{"channel": c, "score": s} for c, s in f.top(body.top)],
                "scores": f.scores.tolist() if body.scores else None} for f in flow.layers]
-    return {"network": entry.id, "version": snapshot.version, "layer": flow.layer, "channel": flow.channel,
-            "method": flow.method, "seconds": flow.seconds, "layers": layers,
-            "supported": [_effect(c) for c in flow.supported(5)],
-            "suppressed": [_effect(c) for c in flow.suppressed(5)]}
+    result = {"network": entry.id, "version": snapshot.version, "layer": flow.layer, "channel": flow.channel,
+              "method": flow.method, "seconds": flow.seconds, "layers": layers,
+              "supported": [_effect(c) for c in flow.supported(5)],
+              "suppressed": [_effect(c) for c in flow.suppressed(5)]}
+    _select(state, entry, "flow", body, result)
+    return result
+
+
+@router.get("/flow", operation_id="getLastActivityFlow", response_model=ps.FlowResponse)
+def get_last_activity_flow(entry: NetworkDep, state: StateDep) -> dict[str, Any]:
+    """The activity flow computed last (by any client): what a client shows when it follows a selection."""
+    return _last(state, entry, "flow")
 
 
 @router.post("/feeders", operation_id="getChannelFeeders", response_model=ps.FeedersResponse)
-async def get_channel_feeders(entry: NetworkDep, body: Annotated[ps.FlowRequest, Body()]) -> dict[str, Any]:
+async def get_channel_feeders(entry: NetworkDep, state: StateDep,
+                              body: Annotated[ps.FlowRequest, Body()]) -> dict[str, Any]:
     """The reverse direction: which channels of the layers right before feed the selected channel most (exact)."""
     snapshot = entry.network.snapshot
     feeders = await service.on_compute_thread(entry, lambda: channel_feeders(entry.network, body.layer,
                                                                              body.channel, snapshot=snapshot))
-    return {"network": entry.id, "version": snapshot.version, "layer": feeders.layer, "channel": feeders.channel,
-            "seconds": feeders.seconds,
-            "top": [{"layer": p, "channel": c, "score": s} for p, c, s in feeders.top(body.top)],
-            "precursors": {p: s.tolist() for p, s in feeders.scores.items()}}
+    result = {"network": entry.id, "version": snapshot.version, "layer": feeders.layer, "channel": feeders.channel,
+              "seconds": feeders.seconds,
+              "top": [{"layer": p, "channel": c, "score": s} for p, c, s in feeders.top(body.top)],
+              "precursors": {p: s.tolist() for p, s in feeders.scores.items()}}
+    _select(state, entry, "feeders", body, result)
+    return result
+
+
+@router.get("/feeders", operation_id="getLastChannelFeeders", response_model=ps.FeedersResponse)
+def get_last_channel_feeders(entry: NetworkDep, state: StateDep) -> dict[str, Any]:
+    """The feeders computed last (by any client)."""
+    return _last(state, entry, "feeders")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+def _select(state: AppState, entry: NetworkEntry, direction: str, body: ps.FlowRequest,
+            result: dict[str, Any]) -> None:
+    """Remember the selected channel and its result, and tell every client (``probing`` event)."""
+    probing = probing_store(state)[entry.id]
+    probing.selection = {"layer": body.layer, "channel": body.channel, "method": body.method, "direction": direction}
+    setattr(probing, direction, result)
+    state.events.publish("probing", _state_json(state, entry))
+
+
+def _last(state: AppState, entry: NetworkEntry, direction: str) -> dict[str, Any]:
+    result: dict[str, Any] | None = getattr(probing_store(state)[entry.id], direction)
+    if result is None:
+        what = "activity flow" if direction == "flow" else "feeders"
+        raise NotFoundError(f"no {what} has been computed on network {entry.id} yet; select a channel first "
+                            f"(POST /api/networks/{entry.id}/probing/{direction})")
+    return result
+
+
 def _effect(c: ClassEffect) -> dict[str, Any]:
     return {"index": c.index, "name": c.name, "score": c.score, "probability": c.probability,
             "probability_without": c.probability_without}
