@@ -41,6 +41,7 @@ import { addDatasetExamples } from './dataset-examples';
 import { createLayerFlight } from './layer-flight';
 import type { LayerFlight } from './layer-flight';
 import { loadWeightHistograms, refreshNetwork } from './network-state';
+import { installOrientation } from './orientation';
 import { flyToStation, placeStartCamera } from './station-view';
 
 
@@ -64,6 +65,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
     refresh: (nid, version, t0) => refreshNetwork(ctx, nid, version, t0),
     flyToLayer: (query) => flight.flyTo(query),
+    flyToLayerOf: (nid, lid) => flight.flyToLayerOf(nid, lid),
     reportError: (err) => {
       console.warn(err);
       toast(err instanceof ApiError ? err.message : `Error: ${err instanceof Error ? err.message : String(err)}`, 'error');
@@ -73,6 +75,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   createHelpOverlay(overlay);
   const flight = createLayerFlight(ctx);
   const search = createFlyToSearch(overlay, ctx.flyToLayer);
+  const orientation = installOrientation(ctx, overlay);
   // how far the first load got: boot reads it on a retry, the test hook only shows it
   const progress = { sceneReady: false, activationsReady: false };
   const debug = installDebugApi(ctx, banner, progress);
@@ -91,8 +94,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   Object.assign(debug, { vr: vr.debug, attribution: attributionDebug(ctx), examples: examplesDebug(ctx) });
   installAttributionKeys(ctx);
   const charts = installCharts(ctx);
-  Object.assign(debug, { charts: chartsDebug(ctx, charts) });
-  startRenderLoop(ctx, vr, flight);
+  Object.assign(debug, { charts: chartsDebug(ctx, charts), orientation: orientation.debug });
+  startRenderLoop(ctx, vr, flight, orientation.update);
 
   const boot = async () => {
     // ?empty=1: the same renderer, floor and overlays without any network (the benchmark's baseline)
@@ -104,6 +107,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
       buildScene(ctx, networks, datasets, graphs);
       showGraphNotes(overlay, networks.map((n, i) => ({ name: n.name, notes: graphs[i].notes })));
       charts.linkViews();
+      orientation.sceneBuilt();
       search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
       progress.sceneReady = true;
     }
@@ -190,7 +194,7 @@ function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkVie
   return panel;
 }
 
-function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight): void {
+function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight, orient: (presenting: boolean) => void): void {
   const timer = new Timer();
   const { renderer, scene, camera } = ctx.world;
   const t = ctx.metrics.phases;
@@ -203,6 +207,7 @@ function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight): void
     if (vr.presenting) vr.update(dt);
     else ctx.locomotion.update(dt);
     flight.update(vr.presenting);
+    orient(vr.presenting);
     camera.updateMatrixWorld();
     ctx.interaction.update();
     ctx.carried.update(ctx.pointer);

@@ -65,6 +65,8 @@ export interface AppServices {
   refresh(nid: string, version?: number, t0?: number): Promise<void>;
   /** fly the camera to the first layer whose name or id matches the query; false if none does */
   flyToLayer(query: string): boolean;
+  /** fly the camera to one layer of one network; false if there is no such panel */
+  flyToLayerOf(nid: string, lid: string): boolean;
   reportError(err: unknown): void;
 }
 

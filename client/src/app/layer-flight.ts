@@ -15,16 +15,14 @@ const MOVED_AWAY = 0.3;
 export interface LayerFlight {
   /** Fly to the first layer whose name or id matches (exact, then prefix, then substring); false if none does. */
   flyTo(query: string): boolean;
+  /** Fly to one layer of one network (the layer tree, the minimap); false if there is no such panel. */
+  flyToLayerOf(nid: string, lid: string): boolean;
   /** Once per frame: shows the hidden panels again once the camera left the spot, or in VR. */
   update(presenting: boolean): void;
 }
 
-interface Hidden {
-  view: NetworkView;
-  object: Object3D;
-  /** the layer whose card is hidden with its panel */
-  lid: string | null;
-}
+/** what stands in the way of the view: a layer of a network, or a network's input canvas */
+type Hidden = { view: NetworkView; lid: string } | { view: NetworkView; station: Object3D };
 
 /**
  * Fly-to for layers: the camera stops where the whole panel and its card fit the field of view. Layers stand one
@@ -38,12 +36,8 @@ export function createLayerFlight(ctx: AppContext): LayerFlight {
 
   const show = (on: boolean) => {
     for (const h of hidden) {
-      h.object.visible = on;
-      const slot = h.lid ? h.view.cards.get(h.lid)?.slot : undefined;
-      if (!slot) continue;
-      slot.visible = on;
-      if (on) h.view.placeCard(h.lid!);
-      else ctx.cardAtlas.place(slot);
+      if ('lid' in h) h.view.setLayerHidden(h.lid, 'view', !on);
+      else h.station.visible = on;
     }
     ctx.interaction.invalidate();
   };
@@ -56,20 +50,28 @@ export function createLayerFlight(ctx: AppContext): LayerFlight {
   return {
     flyTo(query) {
       const match = findLayer(ctx, query);
-      if (!match) return false;
-      release();
-      const box = layerBox(match.view, match.panel);
-      const target = box.getCenter(new Vector3());
-      eye = viewpoint(box, target, cam.fov, cam.aspect);
-      hidden = inTheWay(match.view, match.panel, eye, box);
-      show(false);
-      ctx.locomotion.flyTo(eye, target);
-      return true;
+      return !!match && flyToPanel(match.view, match.panel);
+    },
+    flyToLayerOf(nid, lid) {
+      const view = ctx.views.get(nid);
+      const panel = view?.panels.get(lid);
+      return !!view && !!panel && flyToPanel(view, panel);
     },
     update(presenting) {
       if (eye && (presenting || (!ctx.locomotion.flying && cam.position.distanceToSquared(eye) > MOVED_AWAY ** 2))) release();
     },
   };
+
+  function flyToPanel(view: NetworkView, panel: LayerPanel): boolean {
+    release();
+    const box = layerBox(view, panel);
+    const target = box.getCenter(new Vector3());
+    eye = viewpoint(box, target, cam.fov, cam.aspect);
+    hidden = inTheWay(view, panel, eye, box);
+    show(false);
+    ctx.locomotion.flyTo(eye, target);
+    return true;
+  }
 }
 
 function findLayer(ctx: AppContext, query: string): { view: NetworkView; panel: LayerPanel } | null {
@@ -110,8 +112,8 @@ function viewpoint(box: Box3, target: Vector3, fov: number, aspect: number): Vec
 function inTheWay(view: NetworkView, panel: LayerPanel, eye: Vector3, box: Box3): Hidden[] {
   const found: Hidden[] = [];
   for (const [lid, p] of view.panels) {
-    if (p !== panel && blocksView(eye, box, layerBox(view, p))) found.push({ view, object: p.object, lid });
+    if (p !== panel && blocksView(eye, box, layerBox(view, p))) found.push({ view, lid });
   }
-  if (blocksView(eye, box, new Box3().setFromObject(view.station.object))) found.push({ view, object: view.station.object, lid: null });
+  if (blocksView(eye, box, new Box3().setFromObject(view.station.object))) found.push({ view, station: view.station.object });
   return found;
 }

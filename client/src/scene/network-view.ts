@@ -18,6 +18,9 @@ export interface LayerCard {
   state: InfoCardState;
 }
 
+/** why a layer is hidden: by the user (layer tree) or because it stands in the way of a fly-to view */
+export type HideReason = 'user' | 'view';
+
 export interface NetworkView {
   readonly info: NetworkInfo;
   readonly graph: NetworkGraph;
@@ -43,6 +46,10 @@ export interface NetworkView {
   placeCard(lid: string): void;
   /** a panel moved (drag, reset): its card, its edges and their labels follow it */
   panelMoved(lid: string): void;
+  /** Hide or show a layer's panel and card for one reason; it is shown when no reason is left (no draw, no pointer). */
+  setLayerHidden(lid: string, reason: HideReason, hidden: boolean): void;
+  /** whether the layer is hidden (for that reason, or for any) */
+  isLayerHidden(lid: string, reason?: HideReason): boolean;
   update(): void;
   dispose(): void;
 }
@@ -102,6 +109,8 @@ export function createNetworkView(
     edit(card.state);
     view.repaintCard(lid);
   };
+
+  const hiddenBy = new Map<string, Set<HideReason>>();
 
   const view: NetworkView = {
     info, graph, object, offsetX, panels, cards, station, edges, edgeLabels, missing, outputId, version: -1,
@@ -166,6 +175,25 @@ export function createNetworkView(
       view.placeCard(lid);
       edges.update(lid);
       edgeLabels.update(lid);
+    },
+    setLayerHidden(lid, reason, hidden) {
+      const panel = panels.get(lid);
+      const card = cards.get(lid);
+      if (!panel || !card) return;
+      const reasons = hiddenBy.get(lid) ?? new Set<HideReason>();
+      if (hidden) reasons.add(reason);
+      else reasons.delete(reason);
+      hiddenBy.set(lid, reasons);
+      const visible = reasons.size === 0;
+      if (panel.object.visible === visible) return;
+      panel.object.visible = visible;
+      card.slot.visible = visible;
+      if (visible) view.placeCard(lid);
+      else cardAtlas.place(card.slot);
+    },
+    isLayerHidden(lid, reason) {
+      const reasons = hiddenBy.get(lid);
+      return !!reasons && (reason ? reasons.has(reason) : reasons.size > 0);
     },
     update() {
       station.update();

@@ -18,6 +18,8 @@ const HELP: [string, string][] = [
   ['act · attr · blend (card), M', 'activations, attribution or both; output card and M: every panel'],
   ['⇅ importance (card)', 'order the maps by channel importance, then frame them by it'],
   ['F or /', 'fly to a layer by name'],
+  ['L', 'layer tree: modules → layers, click to fly, ◉ hide/show, only, ⊟ collapse'],
+  ['click the minimap', 'fly to the layer nearest that spot (the arrow: you are here)'],
   ['Home', 'back to the input canvas'],
   ['H', 'toggle this help'],
 ];
