@@ -16,6 +16,7 @@ import torch
 
 from layerwalk.featurevis.channel_slice import SliceTargetChannels
 from layerwalk.featurevis.fold_batchnorm import FoldBatchNorm
+from layerwalk.featurevis.fold_padding import FoldZeroPadding
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class ForwardShortcuts:
         self.captured, self.target = captured, target
         self.weight = captured.head_weight(target) if one_channel else None
         self.fold = FoldBatchNorm([(w, bn) for w, bn in captured.conv_norm_pairs(upto=target) if w is not self.weight])
+        self.fold_padding = FoldZeroPadding()
         self.channels_last = _convs_upto(captured.graph, target) >= 3
 
     def run(self, x: torch.Tensor, channels: torch.Tensor) -> tuple[torch.Tensor, bool]:
@@ -46,6 +48,7 @@ class ForwardShortcuts:
         with contextlib.ExitStack() as stack:
             if use_fold:
                 stack.enter_context(self.fold)
+                stack.enter_context(self.fold_padding)  # inner: the conv it rewrites then meets the BatchNorm fold
             if use_slice:
                 stack.enter_context(SliceTargetChannels(self.weight, channels))
             if self.channels_last:
@@ -64,7 +67,7 @@ class ForwardShortcuts:
             plain = self._run(x, channels, False, False)
             want = plain[torch.arange(len(x)), channels]
             for use_slice, use_fold in ((True, True), (True, False), (False, True)):
-                if (use_slice and self.weight is None) or (use_fold and not self.fold):
+                if use_slice and self.weight is None:
                     continue
                 if self._matches(x, channels, use_slice, use_fold, plain, want):
                     return use_slice, use_fold
