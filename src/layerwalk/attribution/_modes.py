@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
+from layerwalk._relu_like import relu_like
+
 # Functions whose in-place flavour is used through its return value (``nn.ReLU(inplace=True)`` returns F.relu's
 # result, ``out += identity`` rebinds ``out``), so answering with a new tensor keeps the model's semantics while
 # the recorded activations stay the values the next layer saw.
@@ -62,22 +64,7 @@ class _DeconvReLU(torch.autograd.Function):
         return grad.clamp(min=0), None
 
 
-_RELUS = {F.relu, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_}
 _RULES = {"guided": _GuidedReLU, "deconv": _DeconvReLU}
-
-
-def _relu_like(func, args, kwargs) -> tuple[bool, float | None]:
-    """(is a ReLU, its upper clamp): ReLU, and ReLU6 / a hardtanh from 0 (``nn.ReLU6`` calls ``F.hardtanh(x, 0,
-    6)``; EfficientNet-Lite and MobileNets use it)."""
-    if func in _RELUS:
-        return True, None
-    if func is F.relu6:
-        return True, 6.0
-    if func is F.hardtanh:
-        lo = args[1] if len(args) > 1 else kwargs.get("min_val", -1.0)
-        hi = args[2] if len(args) > 2 else kwargs.get("max_val", 1.0)
-        return float(lo) == 0.0, float(hi)
-    return False, None
 
 
 class relu_backward_rule(TorchFunctionMode):
@@ -89,7 +76,7 @@ class relu_backward_rule(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        relu, hi = _relu_like(func, args, kwargs)
+        relu, hi = relu_like(func, args, kwargs)
         if relu and torch.is_grad_enabled():
             return self._fn.apply(args[0], hi)
         return func(*args, **kwargs)

@@ -19,6 +19,9 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+# bumped when the redirected-ReLU rule changes (2: ReLU6 redirected too; the sign follows the loop's direction)
+RELU_RULE_VERSION = 2
+
 _fingerprints: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -54,8 +57,11 @@ class FeatureVisCache:
 
     @staticmethod
     def key(weights: str, layer: str, channel: int, start: str, params) -> str:
-        payload = json.dumps({"weights": weights, "layer": layer, "channel": int(channel), "start": start,
-                              "params": _jsonable(params)}, sort_keys=True, default=str)
+        fields = {"weights": weights, "layer": layer, "channel": int(channel), "start": start,
+                  "params": _jsonable(params)}
+        if getattr(params, "relu_override", False):
+            fields["relu_rule"] = RELU_RULE_VERSION
+        payload = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def _path(self, key: str) -> Path:

@@ -109,9 +109,10 @@ def optimise(start: torch.Tensor, objective: Objective_f, params: FeatureVisPara
     return loop(start, objective, params, gens, transform, on_step)
 
 
-def _step_context(params: FeatureVisParams, step: int):
+def _step_context(params: FeatureVisParams, step: int, ascending: bool):
+    """``ascending``: the loop follows +gradient of the objective (the paper's) rather than minimising -objective."""
     if params.relu_override and step < max(1, params.steps // 5):
-        return relu_gradient_override()
+        return relu_gradient_override(ascending=ascending)
     return torch.enable_grad()
 
 
@@ -123,7 +124,7 @@ def _paper_loop(start, objective, params, gens, transform, on_step):
             with torch.no_grad():
                 x = transform(x, gens)
         x = x.detach().requires_grad_(True)
-        with _step_context(params, step):
+        with _step_context(params, step, ascending=True):
             value, features = objective(x)
             loss = value.sum() - params.diversity * _diversity(features, params.images_per_channel)
             (grad,) = torch.autograd.grad(loss, x)
@@ -148,7 +149,7 @@ def _fourier_loop(start, objective, params, gens, transform, on_step):
     history = []
     for step in range(params.steps):
         optimizer.zero_grad(set_to_none=True)
-        with _step_context(params, step):
+        with _step_context(params, step, ascending=False):
             image = image_f()
             if transform is not None and step < params.steps - params.plain_final_steps:
                 image = transform(image, gens)   # differentiable here: the parameters live in Fourier space
@@ -178,7 +179,7 @@ def _lucid_loop(start, objective, params, gens, normalisation, on_step):
     history = []
     for step in range(params.steps):
         optimizer.zero_grad(set_to_none=True)
-        with _step_context(params, step):
+        with _step_context(params, step, ascending=False):
             pixels = image_f()
             if transform is not None and step < params.steps - params.plain_final_steps:
                 pixels = transform(pixels, gens)
