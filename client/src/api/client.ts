@@ -12,6 +12,7 @@ import type {
   DatasetInfo,
   DatasetPage,
   FeatureVisRequest,
+  FeatureVisResult,
   InputResult,
   InputSource,
   Job,
@@ -148,6 +149,12 @@ export class ApiClient {
       `start feature visualization of ${lid}`,
       this.http.POST('/api/networks/{nid}/layers/{lid}/featurevis', { params: { path: { nid, lid } }, body: request }),
     );
+  }
+
+  /** the feature visualizations the server kept (the latest per layer), to show again after a reload */
+  featureVisResults(nid: string): Promise<FeatureVisResult[]> {
+    return this.call(`list the feature visualizations of ${nid}`,
+      this.http.GET('/api/networks/{nid}/featurevis', { params: { path: { nid } } }));
   }
 
   attributionMethods(): Promise<AttributionMethod[]> {

@@ -39,6 +39,7 @@ import { makeCardsInteractive, makePanelInteractive } from './layer-interaction'
 import { addMethodPicker } from './method-picker';
 import { addDatasetExamples } from './dataset-examples';
 import { createLayerFlight } from './layer-flight';
+import { featureVisPanel, restoreFeatureVis } from './featurevis';
 import type { LayerFlight } from './layer-flight';
 import { loadWeightHistograms, refreshNetwork } from './network-state';
 import { installOrientation } from './orientation';
@@ -66,6 +67,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     refresh: (nid, version, t0) => refreshNetwork(ctx, nid, version, t0),
     flyToLayer: (query) => flight.flyTo(query),
     flyToLayerOf: (nid, lid) => flight.flyToLayerOf(nid, lid),
+    reframeLayer: (nid, lid) => flight.reframe(nid, lid),
     reportError: (err) => {
       console.warn(err);
       toast(err instanceof ApiError ? err.message : `Error: ${err instanceof Error ? err.message : String(err)}`, 'error');
@@ -73,7 +75,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   };
   world.scene.add(ctx.cardAtlas.object, ctx.labelAtlas.object, ctx.carried.object);
   createHelpOverlay(overlay);
-  const flight = createLayerFlight(ctx);
+  const flight = createLayerFlight(ctx, (view, lid) => featureVisPanel(view, lid)?.object ?? null);
   const search = createFlyToSearch(overlay, ctx.flyToLayer);
   const orientation = installOrientation(ctx, overlay);
   // how far the first load got: boot reads it on a retry, the test hook only shows it
@@ -114,6 +116,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     await Promise.all(networks.map((n) => ctx.refresh(n.id)));
     progress.activationsReady = true;
     networks.forEach((n) => loadWeightHistograms(ctx, n.id));
+    // the server keeps each layer's latest feature visualization: a reload shows them again
+    for (const view of ctx.views.values()) restoreFeatureVis(ctx, view).catch((err) => ctx.reportError(err));
   };
   const connect = async () => {
     for (let attempt = 0; ; attempt++) {

@@ -67,6 +67,8 @@ export interface AppServices {
   flyToLayer(query: string): boolean;
   /** fly the camera to one layer of one network; false if there is no such panel */
   flyToLayerOf(nid: string, lid: string): boolean;
+  /** fly again to the layer's spot if the camera stands there (something was added beside the layer) */
+  reframeLayer(nid: string, lid: string): void;
   reportError(err: unknown): void;
 }
 

@@ -3,7 +3,7 @@ import type { AppContext } from './context';
 import { featureVisPanel, flyToFeatureVis, startFeatureVis } from './featurevis';
 import { flyToStation } from './station-view';
 import type { FeatureVisRequest } from '../api/types';
-import { cardButtonPoint } from '../scene/info-card';
+import { JOB_BAR, cardButtonPoint, cardPixelPoint } from '../scene/info-card';
 import type { CardButton } from '../scene/info-card';
 
 const _v = new Vector3();
@@ -131,6 +131,41 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
       return slot ? project(ctx, cardButtonPoint(slot, button, _v)) : null;
     },
+    /** screen box (CSS pixels) of the progress bar on a layer's info card */
+    cardJobBarScreen(lid: string, nid = 'n0') {
+      const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
+      if (!slot) return null;
+      const { x, y, w, h } = JOB_BAR;
+      const corners = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]].map(([cx, cy]) => project(ctx, cardPixelPoint(slot, cx, cy, _v)));
+      return screenBox(corners);
+    },
+    /** the start image and style a layer's card chose for its ✦ button */
+    featureVisChoice: (lid: string, nid = 'n0') => ctx.views.get(nid)?.cards.get(lid)?.state.featurevis ?? null,
+    /**
+     * A layer's feature visualization panel: its title, its channels, how many channel numbers carry light text
+     * pixels (read back from the painted texture), whether the title band has text, and its screen box.
+     */
+    featureVisInfo(lid: string, nid = 'n0') {
+      const view = ctx.views.get(nid);
+      const panel = view && featureVisPanel(view, lid);
+      if (!panel) return null;
+      const g = panel.object.geometry.parameters;
+      panel.object.updateMatrixWorld();
+      const corners = CORNERS.map(([x, y]) => project(ctx, panel.object.localToWorld(_v.set(x * g.width, y * g.height, 0))));
+      const paint = panel.canvas.getContext('2d')!;
+      const inked = (b: { x: number; y: number; w: number; h: number }) => lightPixels(paint.getImageData(b.x, b.y, b.w, b.h).data) > 4;
+      const { band, canvas } = panel;
+      return {
+        title: panel.title, channels: panel.result.channels, style: panel.result.style, start: panel.result.start,
+        labels: panel.labels.map((l) => l.channel),
+        inkedLabels: panel.labels.filter((l) => inked({ x: Math.floor(l.x), y: Math.floor(l.y), w: Math.ceil(l.w), h: Math.ceil(l.h) })).length,
+        titleInked: inked({ x: 0, y: 0, w: canvas.width, h: band }),
+        /** hash of the images' pixels (under the title): two runs from different starts differ here */
+        checksum: pixelChecksum(paint.getImageData(0, band, canvas.width, canvas.height - band).data),
+        screen: { ...screenBox(corners), inFront: corners.every((c) => c.inFront) },
+        viewport: ctx.world.renderer.domElement.getBoundingClientRect().toJSON() as { left: number; top: number; right: number; bottom: number },
+      };
+    },
     /** start feature visualization of a layer like the card button does; resolves with the result's channels */
     async startFeatureVis(lid: string, request: Partial<FeatureVisRequest> = {}, nid = 'n0') {
       const view = ctx.views.get(nid);
@@ -196,5 +231,24 @@ function checksum(data: Uint8Array | undefined): number | null {
   let h = 0;
   const step = Math.max(1, Math.floor(data.length / 4096));
   for (let i = 0; i < data.length; i += step) h = (h * 31 + data[i]) >>> 0;
+  return h;
+}
+
+function screenBox(points: { x: number; y: number }[]) {
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  return { left: Math.min(...xs), right: Math.max(...xs), top: Math.min(...ys), bottom: Math.max(...ys) };
+}
+
+/** pixels brighter than 200 in every channel (the white digits and title letters) */
+function lightPixels(rgba: Uint8ClampedArray): number {
+  let n = 0;
+  for (let i = 0; i < rgba.length; i += 4) if (rgba[i] > 200 && rgba[i + 1] > 200 && rgba[i + 2] > 200) n++;
+  return n;
+}
+
+function pixelChecksum(rgba: Uint8ClampedArray): number {
+  let h = 0;
+  for (let i = 0; i < rgba.length; i += 7) h = (h * 31 + rgba[i]) >>> 0;
   return h;
 }

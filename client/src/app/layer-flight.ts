@@ -17,6 +17,9 @@ export interface LayerFlight {
   flyTo(query: string): boolean;
   /** Fly to one layer of one network (the layer tree, the minimap); false if there is no such panel. */
   flyToLayerOf(nid: string, lid: string): boolean;
+  /** If the camera stands at (or flies to) the fly-to spot of layer `lid` of network `nid`, fly there again: what
+   * belongs to the layer changed (a feature visualization result appeared beside it). */
+  reframe(nid: string, lid: string): void;
   /** Once per frame: shows the hidden panels again once the camera left the spot, or in VR. */
   update(presenting: boolean): void;
 }
@@ -24,14 +27,18 @@ export interface LayerFlight {
 /** what stands in the way of the view: a layer of a network, or a network's input canvas */
 type Hidden = { view: NetworkView; lid: string } | { view: NetworkView; station: Object3D };
 
+/** What else stands with a layer and must be in view at its fly-to spot (its feature visualization results). */
+export type LayerExtras = (view: NetworkView, lid: string) => Object3D | null;
+
 /**
- * Fly-to for layers: the camera stops where the whole panel and its card fit the field of view. Layers stand one
- * behind another on the conveyor, so from there the panels in front usually stand in the way: they are hidden
- * while the camera stays at that spot.
+ * Fly-to for layers: the camera stops where the whole panel, its card and its extras fit the field of view. Layers
+ * stand one behind another on the conveyor, so from there the panels in front usually stand in the way: they are
+ * hidden while the camera stays at that spot.
  */
-export function createLayerFlight(ctx: AppContext): LayerFlight {
+export function createLayerFlight(ctx: AppContext, extras: LayerExtras = () => null): LayerFlight {
   const cam = ctx.world.camera;
   let eye: Vector3 | null = null;
+  let at: { view: NetworkView; panel: LayerPanel } | null = null;
   let hidden: Hidden[] = [];
 
   const show = (on: boolean) => {
@@ -45,6 +52,7 @@ export function createLayerFlight(ctx: AppContext): LayerFlight {
     show(true);
     hidden = [];
     eye = null;
+    at = null;
   };
 
   return {
@@ -57,6 +65,9 @@ export function createLayerFlight(ctx: AppContext): LayerFlight {
       const panel = view?.panels.get(lid);
       return !!view && !!panel && flyToPanel(view, panel);
     },
+    reframe(nid, lid) {
+      if (at && at.view.info.id === nid && at.panel.node.id === lid) flyToPanel(at.view, at.panel);
+    },
     update(presenting) {
       if (eye && (presenting || (!ctx.locomotion.flying && cam.position.distanceToSquared(eye) > MOVED_AWAY ** 2))) release();
     },
@@ -64,14 +75,22 @@ export function createLayerFlight(ctx: AppContext): LayerFlight {
 
   function flyToPanel(view: NetworkView, panel: LayerPanel): boolean {
     release();
-    const box = layerBox(view, panel);
+    const box = layerBox(view, panel, extras(view, panel.node.id));
     const target = box.getCenter(new Vector3());
     eye = viewpoint(box, target, cam.fov, cam.aspect);
+    at = { view, panel };
     hidden = inTheWay(view, panel, eye, box);
     show(false);
     ctx.locomotion.flyTo(eye, target);
     return true;
   }
+}
+
+/** Where fly-to puts the camera for a layer's panel and card (without its extras), looking at `target`. */
+export function layerViewpoint(view: NetworkView, panel: LayerPanel, fov: number, aspect: number): { eye: Vector3; target: Vector3 } {
+  const box = layerBox(view, panel, null);
+  const target = box.getCenter(new Vector3());
+  return { eye: viewpoint(box, target, fov, aspect), target };
 }
 
 function findLayer(ctx: AppContext, query: string): { view: NetworkView; panel: LayerPanel } | null {
@@ -83,9 +102,10 @@ function findLayer(ctx: AppContext, query: string): { view: NetworkView; panel: 
     all.find((m) => name(m).startsWith(q)) ?? all.find((m) => name(m).includes(q)) ?? null;
 }
 
-/** World box of a layer's panel and its info card (under the panel, tilted towards the viewer). */
-function layerBox(view: NetworkView, panel: LayerPanel): Box3 {
+/** World box of a layer's panel, its info card (under the panel, tilted towards the viewer) and its extras. */
+function layerBox(view: NetworkView, panel: LayerPanel, extra: Object3D | null = null): Box3 {
   const box = new Box3().setFromObject(panel.object);
+  if (extra) box.union(new Box3().setFromObject(extra));
   const slot = view.cards.get(panel.node.id)?.slot;
   if (slot) {
     const corner = new Vector3();

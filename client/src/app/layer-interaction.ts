@@ -11,7 +11,7 @@ import { formatShape, formatValue } from '../scene/text';
 import type { AppContext } from './context';
 import { analyzeNetwork, cycleImportance, setNetworkMode, setPanelMode } from './attribution';
 import { toggleExamples } from './dataset-examples';
-import { startFeatureVis } from './featurevis';
+import { cycleFeatureVisChoice, startFeatureVis } from './featurevis';
 
 const _target = new Vector3();
 const _world = new Vector3();
@@ -112,6 +112,8 @@ function cardAction(ctx: AppContext, view: NetworkView, lid: string, button: Car
     const mode = button.slice('mode-'.length) as PanelMode;
     if (lid === view.outputId) setNetworkMode(ctx, view, mode); // the output card speaks for the whole network
     else setPanelMode(ctx, view, lid, mode);
+  } else if (button === 'fv-start' || button === 'fv-style') {
+    cycleFeatureVisChoice(view, lid, button === 'fv-start' ? 'start' : 'style');
   } else if (button === 'importance') {
     cycleImportance(ctx, view, lid);
   } else if (button === 'examples') {

@@ -23,14 +23,24 @@ export interface InfoCardState {
   analysis: { title: string; detail: string; sanity: { passes: boolean | null; text: string } } | null;
   /** the panel shows its channels' top dataset crops (precomputed; the ▦ button) */
   examples?: boolean;
+  /** how the ✦ button visualizes: the start image (paper style) and the style, each chosen on its own button */
+  featurevis: FeatureVisChoice;
 }
 
-export type CardButton =
-  | 'featurevis' | 'export' | 'reset' | 'examples' | 'analyze' | 'importance' | 'mode-activations' | 'mode-attribution' | 'mode-blend';
+export interface FeatureVisChoice {
+  start: 'noise' | 'input';
+  style: 'paper' | 'lucid' | 'convviz';
+}
+/** what a click on the start and style buttons goes through (noise first: what researchers expect) */
+export const FEATUREVIS_STARTS: readonly FeatureVisChoice['start'][] = ['noise', 'input'];
+export const FEATUREVIS_STYLES: readonly FeatureVisChoice['style'][] = ['paper', 'lucid', 'convviz'];
 
-export const CARD_SIZE = { width: 320, height: 240 };
-/** world size in metres */
-export const CARD_WORLD = { width: 0.64, height: 0.48 };
+export type CardButton =
+  | 'featurevis' | 'fv-start' | 'fv-style' | 'export' | 'reset' | 'examples' | 'analyze' | 'importance' | 'mode-activations' | 'mode-attribution' | 'mode-blend';
+
+export const CARD_SIZE = { width: 320, height: 272 };
+/** world size in metres (500 card pixels per metre) */
+export const CARD_WORLD = { width: 0.64, height: 0.544 };
 
 interface ButtonSpec {
   id: CardButton;
@@ -42,17 +52,21 @@ interface ButtonSpec {
 }
 const ROW1 = 174;
 const ROW2 = 206;
+const ROW3 = 238;
 const BUTTON_H = 28;
 const BUTTONS: ButtonSpec[] = [
+  // feature visualization: the button and, beside it, its start image and style
   { id: 'featurevis', x: 10, y: ROW1, w: 100, on: 'all' },
-  { id: 'export', x: 114, y: ROW1, w: 66, on: 'all' },
-  { id: 'reset', x: 184, y: ROW1, w: 60, on: 'all' },
-  { id: 'examples', x: 248, y: ROW1, w: 62, on: 'all' },
-  { id: 'importance', x: 10, y: ROW2, w: 136, on: 'layer' },
-  { id: 'analyze', x: 10, y: ROW2, w: 136, on: 'output' },
-  { id: 'mode-activations', x: 150, y: ROW2, w: 52, on: 'all' },
-  { id: 'mode-attribution', x: 204, y: ROW2, w: 52, on: 'all' },
-  { id: 'mode-blend', x: 258, y: ROW2, w: 52, on: 'all' },
+  { id: 'fv-start', x: 114, y: ROW1, w: 94, on: 'all' },
+  { id: 'fv-style', x: 212, y: ROW1, w: 98, on: 'all' },
+  { id: 'export', x: 10, y: ROW2, w: 100, on: 'all' },
+  { id: 'reset', x: 114, y: ROW2, w: 94, on: 'all' },
+  { id: 'examples', x: 212, y: ROW2, w: 98, on: 'all' },
+  { id: 'importance', x: 10, y: ROW3, w: 136, on: 'layer' },
+  { id: 'analyze', x: 10, y: ROW3, w: 136, on: 'output' },
+  { id: 'mode-activations', x: 150, y: ROW3, w: 52, on: 'all' },
+  { id: 'mode-attribution', x: 204, y: ROW3, w: 52, on: 'all' },
+  { id: 'mode-blend', x: 258, y: ROW3, w: 52, on: 'all' },
 ];
 const IMPORTANCE_LABEL: Record<ImportanceView, string> = {
   grid: '⇅ importance: off', sorted: '⇅ importance: sort', framed: '⇅ importance: frame',
@@ -71,10 +85,18 @@ export function cardButtonAt(x: number, y: number, output = false): CardButton |
 /** World point of a button's centre on a card drawn in an atlas slot (tests aim and click there). */
 export function cardButtonPoint(slot: AtlasSlot, button: CardButton, out: Vector3): Vector3 {
   const b = BUTTONS.find((b) => b.id === button)!;
-  const x = (b.x + b.w / 2) / CARD_SIZE.width;
-  const y = (b.y + BUTTON_H / 2) / CARD_SIZE.height;
-  return out.set((x - 0.5) * slot.width, (0.5 - y) * slot.height, 0).applyMatrix4(slot.matrix);
+  return cardPixelPoint(slot, b.x + b.w / 2, b.y + BUTTON_H / 2, out);
 }
+
+/** World point of card pixel (x, y) on a card drawn in an atlas slot. */
+export function cardPixelPoint(slot: AtlasSlot, x: number, y: number, out: Vector3): Vector3 {
+  const u = x / CARD_SIZE.width;
+  const v = y / CARD_SIZE.height;
+  return out.set((u - 0.5) * slot.width, (0.5 - v) * slot.height, 0).applyMatrix4(slot.matrix);
+}
+
+/** Where a running job's progress bar is drawn on a card (card pixels). */
+export const JOB_BAR = { x: 12, y: 163, w: CARD_SIZE.width - 24, h: 6 };
 
 export function paintInfoCard(ctx: CanvasRenderingContext2D, w: number, h: number, s: InfoCardState): void {
   ctx.fillStyle = COLORS.card;
@@ -96,7 +118,7 @@ export function paintInfoCard(ctx: CanvasRenderingContext2D, w: number, h: numbe
   else paintActivationHistogram(ctx, s, 12, 52, w - 24);
   if (s.top) paintTopClasses(ctx, s.top, 12, 112, w - 24);
   else paintWeightHistogram(ctx, s, 12, 112, w - 24);
-  paintJob(ctx, s, 12, 163, w - 24);
+  paintJob(ctx, s, JOB_BAR.x, JOB_BAR.y, JOB_BAR.w, JOB_BAR.h);
   for (const b of buttonsOf(isOutputCard(s))) paintButton(ctx, b, buttonLabel(b.id, s), s.hover === b.id, s.mode === modeOf(b.id) || (b.id === 'examples' && !!s.examples));
 }
 
@@ -108,6 +130,9 @@ function buttonLabel(id: CardButton, s: InfoCardState): string {
   const mode = modeOf(id);
   if (mode) return MODE_LABEL[mode];
   if (id === 'importance') return IMPORTANCE_LABEL[s.importance];
+  // the other styles choose their own start (lucid: faint noise, convviz: dataset crops)
+  if (id === 'fv-start') return s.featurevis.style === 'paper' ? `from: ${s.featurevis.start}` : 'from: (style)';
+  if (id === 'fv-style') return `style: ${s.featurevis.style}`;
   return { featurevis: '✦ feature vis', export: '⤓ export', reset: '⟲ reset', examples: '▦ data', analyze: '▶ Analyze network' }[id as string] ?? id;
 }
 
@@ -177,11 +202,11 @@ function paintTopClasses(ctx: CanvasRenderingContext2D, top: Prediction[], x: nu
   }
 }
 
-function paintJob(ctx: CanvasRenderingContext2D, s: InfoCardState, x: number, y: number, w: number): void {
+function paintJob(ctx: CanvasRenderingContext2D, s: InfoCardState, x: number, y: number, w: number, h: number): void {
   if (!s.job) return;
   const failed = s.job.state === 'failed' || s.job.state === 'cancelled';
   ctx.fillStyle = 'rgba(255,255,255,0.08)';
-  ctx.fillRect(x, y, w, 6);
+  ctx.fillRect(x, y, w, h);
   ctx.fillStyle = failed ? COLORS.bad : s.job.state === 'done' ? COLORS.ok : COLORS.accent;
-  ctx.fillRect(x, y, w * (failed ? 1 : s.job.progress), 6);
+  ctx.fillRect(x, y, w * (failed ? 1 : s.job.progress), h);
 }

@@ -40,6 +40,8 @@ export interface NetworkView {
   setClassification(predictions: Prediction[]): void;
   setWeights(lid: string, weights: Histogram | null): void;
   setJob(lid: string, job: InfoCardState['job']): void;
+  /** the start image and style the card's ✦ button visualizes with */
+  setFeatureVisChoice(lid: string, choice: Partial<InfoCardState['featurevis']>): void;
   setCardHover(lid: string, button: CardButton | null): void;
   repaintCard(lid: string): void;
   /** re-place a layer's info card after the panel moved or scaled */
@@ -58,7 +60,8 @@ const _m = new Matrix4();
 const _p = new Vector3();
 const _q = new Quaternion();
 const _s = new Vector3();
-const TILT = new Quaternion().setFromAxisAngle(new Vector3(1, 0, 0), -0.35);
+const TILT_ANGLE = 0.35;
+const TILT = new Quaternion().setFromAxisAngle(new Vector3(1, 0, 0), -TILT_ANGLE);
 
 /**
  * One network in the world: a panel per layer, an info card per layer (in the shared card atlas), the floor
@@ -144,6 +147,9 @@ export function createNetworkView(
     setJob(lid, job) {
       editCard(lid, (state) => (state.job = job));
     },
+    setFeatureVisChoice(lid, choice) {
+      editCard(lid, (state) => (state.featurevis = { ...state.featurevis, ...choice }));
+    },
     setCardHover(lid, button) {
       const card = cards.get(lid);
       if (!card || card.state.hover === button) return;
@@ -163,8 +169,12 @@ export function createNetworkView(
       const userScale = mesh.scale.x / panel.size.x;
       const cardH = CARD_WORLD.height * userScale;
       // under the panel (the layout keeps ~0.5 m of clearance there), tilted back towards a standing viewer
-      const y = Math.max(cardH / 2 + 0.02, mesh.position.y - mesh.scale.y / 2 - 0.03 - cardH / 2);
-      _p.set(mesh.position.x, y, mesh.position.z + 0.06);
+      const half = (cardH / 2) * Math.cos(TILT_ANGLE);
+      const bottom = mesh.position.y - mesh.scale.y / 2;
+      const y = Math.max(half + 0.01, bottom - 0.03 - half);
+      // a card reaching above the panel's lower edge stands further out, so that its tilted top stays in front
+      const out = y + half > bottom ? 0.02 + (cardH / 2) * Math.sin(TILT_ANGLE) : 0.06;
+      _p.set(mesh.position.x, y, mesh.position.z + out);
       object.localToWorld(_p);
       _q.copy(mesh.quaternion).multiply(TILT);
       _s.setScalar(userScale);
@@ -215,7 +225,7 @@ function emptyCard(node: GraphNode, isOutput: boolean): InfoCardState {
   return {
     node, vmin: null, vmax: null, zeroLevel: null, activation: null, weights: null,
     weightsLoading: node.has_weights, top: isOutput ? [] : null, job: null, hover: null,
-    mode: 'activations', importance: 'grid', analysis: null,
+    mode: 'activations', importance: 'grid', analysis: null, featurevis: { start: 'noise', style: 'paper' },
   };
 }
 
