@@ -31,7 +31,7 @@ def run(client) -> dict:
     """Visualize CHANNELS with the card's choice (a few steps); returns the panel's info."""
     got = client.page.evaluate(
         "([lid, channels]) => window.__layerwalk.startFeatureVis(lid, {channels, steps: 3})", [LAYER, CHANNELS])
-    assert got == CHANNELS
+    assert got == CHANNELS, client.page.eval_on_selector_all(".lw-toast", "els => els.map(e => e.textContent)")
     return info(client)
 
 
@@ -75,6 +75,7 @@ def test_featurevis_panel_titled_numbered_in_view_and_restored(client):
     assert_in_view(info(client))
 
     click_card(client, "fv-start")
+    assert client.lw(f"L.featureVisChoice({json.dumps(LAYER)})") == {"start": "input", "style": "paper"}
     from_input = run(client)
     assert from_input["title"].endswith("from input") and from_input["checksum"] != noise["checksum"]
 
