@@ -41,6 +41,17 @@ def test_demo_is_served(server):
         assert c.get("/openapi.json").json()["info"]["title"] == "layerwalk"
 
 
+def test_every_demo_layer_with_parameters_has_weight_histograms(server):
+    """Issue 17: the demo's convs (EfficientNet-Lite0's padding-wrapped Conv2d) said "no weights"."""
+    with server.client() as c:
+        nodes = c.get("/api/networks/n0/graph").json()["nodes"]
+        with_params = [n for n in nodes if n["params"]]
+        assert len(with_params) == 50 and all(n["has_weights"] for n in with_params)
+        for n in with_params:
+            weights = c.get(f"/api/networks/n0/layers/{n['id']}/histograms").json()["weights"]
+            assert weights is not None and sum(weights["counts"]) > 0, n["id"]
+
+
 def test_inputs_and_consistent_activations(server):
     with server.client() as c:
         a = c.post("/api/networks/n0/input", json={"source": "dataset", "dataset": "d0", "index": 1})

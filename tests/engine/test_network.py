@@ -57,6 +57,39 @@ def test_weight_histogram_only_for_layers_with_weights(tiny):
     assert tiny.weight_histogram("pool") is None and not tiny.has_weights("output")
 
 
+class WrappedConv(nn.Module):
+    """A conv kept as parameters of another name, applied with F.conv2d (as wrapped and quantisation-ready convs
+    do): the node's module has no ``weight`` attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.kernel = nn.Parameter(torch.full((2, 1, 1, 1), 3.0))
+        self.bias = nn.Parameter(torch.zeros(2))
+        self.pad = nn.ZeroPad2d(0)
+
+    def forward(self, x):
+        return nn.functional.conv2d(self.pad(x), self.kernel, self.bias)
+
+
+class Wrapper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = WrappedConv()
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.fc(self.block(x).mean((2, 3)))
+
+
+def test_every_layer_with_parameters_has_a_weight_histogram():
+    net = Network(Wrapper(), input_size=(1, 4, 4), mean=(0.0,), std=(1.0,))
+    with_params = [n for n in net.graph if n.params]
+    assert len(with_params) == 2 and all(net.has_weights(n.id) for n in with_params)
+    block = next(n for n in with_params if n.module == "block")
+    h = net.weight_histogram(block.id)
+    assert sum(h.counts) == 2 and h.edges[0] == 3.0   # the kernel only, not the bias
+
+
 def test_unknown_layer_is_a_not_found_error(tiny):
     with pytest.raises(layerwalk.errors.NotFoundError, match="no layer 'x'"):
         tiny.snapshot.encoded("x")

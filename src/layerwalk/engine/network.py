@@ -167,8 +167,8 @@ class Network:
         node = self.graph.node(node_id)
         if node_id not in self._weight_histograms:
             module = dict(self.model.named_modules()).get(node.module) if node.module else None
-            weight = getattr(module, "weight", None) if module is not None else None
-            self._weight_histograms[node_id] = histogram(weight, bins) if isinstance(weight, torch.Tensor) else None
+            weight = _weights_of(module) if module is not None else None
+            self._weight_histograms[node_id] = histogram(weight, bins) if weight is not None else None
         return self._weight_histograms[node_id]
 
     def has_weights(self, node_id: str) -> bool:
@@ -199,3 +199,17 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<Network {self.id} {self.name!r}: {len(self.graph)} layers, input {self.input_size}>"
+
+
+def _weights_of(module: nn.Module) -> torch.Tensor | None:
+    """The weights a node's module applies: its own ``weight``, or else (a wrapper that keeps its conv or linear in
+    a child, or calls ``F.conv2d`` with a parameter of another name) every weight-like parameter below it, flattened
+    together, so that a node whose module has parameters always has a weight histogram. Biases are left out
+    unless there is nothing else."""
+    own = getattr(module, "weight", None)
+    if isinstance(own, torch.Tensor):
+        return own
+    params = list(module.named_parameters(recurse=True))
+    weights = [p for name, p in params if not name.endswith("bias")]
+    chosen = weights or [p for _, p in params]
+    return torch.cat([p.detach().flatten() for p in chosen]) if chosen else None
