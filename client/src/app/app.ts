@@ -44,6 +44,7 @@ import type { LayerFlight } from './layer-flight';
 import { loadWeightHistograms, refreshNetwork } from './network-state';
 import { installOrientation } from './orientation';
 import { flyToStation, placeStartCamera } from './station-view';
+import { WorldText } from '../scene/world-text';
 
 
 
@@ -61,6 +62,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     scheduler: new FrameScheduler(), gate: new RenderGate(),
     cardAtlas: new QuadAtlas(world.renderer, { name: 'info-cards', slotWidth: CARD_SIZE.width, slotHeight: CARD_SIZE.height }),
     labelAtlas: new QuadAtlas(world.renderer, { name: 'edge-labels', slotWidth: LABEL_SIZE.width, slotHeight: LABEL_SIZE.height }),
+    texts: new WorldText('world-text', () => ctx.gate.invalidate()),
     carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
     tooltip: createTooltip(overlay), worldTooltip: createWorldTooltip(world.camera), magnifier: createMagnifier(overlay),
     metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
@@ -73,7 +75,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
       toast(err instanceof ApiError ? err.message : `Error: ${err instanceof Error ? err.message : String(err)}`, 'error');
     },
   };
-  world.scene.add(ctx.cardAtlas.object, ctx.labelAtlas.object, ctx.carried.object);
+  world.scene.add(ctx.cardAtlas.object, ctx.labelAtlas.object, ctx.texts.object, ctx.carried.object);
   createHelpOverlay(overlay);
   const flight = createLayerFlight(ctx, (view, lid) => featureVisPanel(view, lid)?.object ?? null);
   const search = createFlyToSearch(overlay, ctx.flyToLayer);
@@ -162,7 +164,7 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
   const offsets = networkOffsets(graphs.map((g) => ({ minX: g.layout.bounds.min[0], maxX: g.layout.bounds.max[0] })));
   const cardOwners = new Map<number, { view: NetworkView; lid: string }>();
   networks.forEach((info, i) => {
-    const view = createNetworkView(info, graphs[i], offsets[i], ctx.cardAtlas, ctx.labelAtlas,
+    const view = createNetworkView(info, graphs[i], offsets[i], ctx.cardAtlas, ctx.labelAtlas, ctx.texts,
       (m) => ctx.world.renderer.initTexture(m.uniforms.map.value)); // upload now, inside the frame budget
     ctx.views.set(info.id, view);
     ctx.world.scene.add(view.object);
@@ -187,9 +189,9 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
 }
 
 function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkView): DatasetPanel {
-  const panel = createDatasetPanel(ctx.api, dataset, (err) => ctx.reportError(err));
+  const panel = createDatasetPanel(ctx.api, dataset, ctx.texts, (err) => ctx.reportError(err));
   const [ox, oz] = stationSpot(view.graph);
-  panel.object.position.set(view.offsetX + ox - 1.75, 0.45 + DATASET_WORLD.height / 2, oz + 0.9);
+  panel.object.position.set(view.offsetX + ox - 1.95, 0.45 + DATASET_WORLD.height / 2, oz + 0.9);
   panel.object.rotation.y = 0.55;
   ctx.world.scene.add(panel.object);
   makeDatasetInteractive(ctx, panel);
@@ -216,7 +218,7 @@ function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight, orien
     ctx.interaction.update();
     ctx.carried.update(ctx.pointer);
     ema('interaction', t0);
-    const busy = vr.presenting || ctx.carried.visible || ctx.scheduler.pending > 0 || ctx.cardAtlas.busy || ctx.labelAtlas.busy;
+    const busy = vr.presenting || ctx.carried.visible || ctx.scheduler.pending > 0 || ctx.cardAtlas.busy || ctx.labelAtlas.busy || ctx.texts.busy;
     t0 = performance.now();
     ctx.scheduler.run(Math.max(10, ctx.metrics.frameMs * 0.5));
     ema('activations', t0);

@@ -6,6 +6,7 @@ import type { InteractionManager } from '../input/interaction';
 import type { DatasetPanel } from '../scene/dataset-panel';
 import type { CarriedItem } from '../scene/carried-item';
 import type { NetworkView } from '../scene/network-view';
+import type { WorldText } from '../scene/world-text';
 import type { QuadAtlas } from '../scene/quad-atlas';
 import type { World } from '../scene/world';
 import type { Magnifier } from '../ui/magnifier';
@@ -52,6 +53,8 @@ export interface AppServices {
   readonly gate: RenderGate;
   readonly cardAtlas: QuadAtlas;
   readonly labelAtlas: QuadAtlas;
+  /** crisp SDF text of the world (layer titles, classification rows, dataset captions): one draw call */
+  readonly texts: WorldText;
   readonly carried: CarriedItem;
   readonly toast: Toast;
   readonly tooltip: Tooltip;

@@ -5,6 +5,7 @@ import { flyToStation } from './station-view';
 import type { FeatureVisRequest } from '../api/types';
 import { JOB_BAR, cardButtonPoint, cardPixelPoint } from '../scene/info-card';
 import type { CardButton } from '../scene/info-card';
+import type { Text } from 'troika-three-text';
 
 const _v = new Vector3();
 const CORNERS = [[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]];
@@ -93,6 +94,29 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       return project(ctx, view.station.object.localToWorld(_v));
     },
     flyToLayer: (name: string) => ctx.flyToLayer(name),
+    /** fly to a layer and arrive at once; the camera's matrices are current when this returns */
+    jumpToLayer(name: string) {
+      const found = ctx.flyToLayer(name);
+      ctx.locomotion.land();
+      ctx.world.camera.updateMatrixWorld();
+      return found;
+    },
+    /**
+     * Screen boxes (CSS pixels) of SDF text as the camera sees it now: a layer's title lines, the classification
+     * rows of a network's input canvas, a dataset panel's captions (null: hidden or not laid out yet)
+     */
+    textBoxes(what: 'title' | 'rows' | 'captions', id = 'n0', lid = '') {
+      const box = (t: Text) => ctx.texts.screenBox(t, ctx.world.camera, ctx.world.renderer.domElement);
+      if (what === 'title') {
+        const title = ctx.views.get(id)?.cards.get(lid)?.title;
+        return title ? [box(title.name), box(title.shape)] : null;
+      }
+      if (what === 'rows') return ctx.views.get(id)?.station.rowLabels.map(box) ?? null;
+      return ctx.datasetPanels[Number(id) || 0]?.captions.filter((t) => t.text).map(box) ?? null;
+    },
+    get textBusy() {
+      return ctx.texts.busy;
+    },
     /** screen box of a layer's panel (CSS pixels), the canvas' box, and the first other thing in the way */
     panelScreenBox(lid: string, nid = 'n0') {
       const mesh = ctx.views.get(nid)?.panels.get(lid)?.object;

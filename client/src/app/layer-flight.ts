@@ -2,6 +2,7 @@ import { Box3, Vector3 } from 'three';
 import type { Object3D } from 'three';
 import { blocksView, fitDistance } from '../graph/view-fit';
 import type { LayerPanel } from '../scene/layer-panel';
+import { titleSizes } from '../scene/network-view';
 import type { NetworkView } from '../scene/network-view';
 import type { AppContext } from './context';
 
@@ -102,9 +103,10 @@ function findLayer(ctx: AppContext, query: string): { view: NetworkView; panel: 
     all.find((m) => name(m).startsWith(q)) ?? all.find((m) => name(m).includes(q)) ?? null;
 }
 
-/** World box of a layer's panel, its info card (under the panel, tilted towards the viewer) and its extras. */
+/** World box of a layer's panel, its title (over it), its info card (under it, tilted towards the viewer) and its extras. */
 function layerBox(view: NetworkView, panel: LayerPanel, extra: Object3D | null = null): Box3 {
   const box = new Box3().setFromObject(panel.object);
+  box.max.y += titleSizes(panel.size.y).total * (panel.object.scale.x / panel.size.x);
   if (extra) box.union(new Box3().setFromObject(extra));
   const slot = view.cards.get(panel.node.id)?.slot;
   if (slot) {

@@ -17,6 +17,8 @@ export interface DesktopLocomotion {
   /** glide the camera to a position, looking at a target */
   flyTo(position: Vector3, lookAt: Vector3): void;
   readonly flying: boolean;
+  /** end a glide at once, at its destination (tests measure the views of many fly-to spots) */
+  land(): void;
   /** take yaw and pitch from the camera after it was placed from outside */
   syncFromCamera(): void;
   dispose(): void;
@@ -111,6 +113,11 @@ export function createDesktopLocomotion(camera: PerspectiveCamera, element: HTML
       _euler.setFromQuaternion(camera.quaternion, 'YXZ');
       yaw = _euler.y;
       pitch = _euler.x;
+    },
+    land() {
+      if (!flight) return;
+      flight.t = 1;
+      this.update(0);
     },
     flyTo(position: Vector3, lookAt: Vector3) {
       const dx = lookAt.x - position.x;

@@ -1,5 +1,9 @@
+import { Matrix4 } from 'three';
 import type { Mesh } from 'three';
+import type { Text } from 'troika-three-text';
 import { createCanvasPanel } from './canvas-panel';
+import { placeOn } from './world-text';
+import type { WorldText } from './world-text';
 import type { ApiClient } from '../api/client';
 import type { DatasetInfo, DatasetItem } from '../api/types';
 import { COLORS, FONT, fitText, roundRect } from './text';
@@ -27,6 +31,8 @@ export interface DatasetPanel {
   showRanking(title: string, entries: { index: number; note: string }[]): Promise<void>;
   /** the title of the ranking shown, or null when a page is shown */
   readonly ranking: string | null;
+  /** the SDF captions under the shown thumbnails (tests measure them) */
+  readonly captions: readonly Text[];
   /** uv centre of item slot i on the current page (tests, benchmarks) */
   itemUv(i: number): [number, number];
   update(): void;
@@ -44,10 +50,16 @@ const CELL_H = 168;
 const THUMB = 132;
 const BAR_Y = GRID_Y + ROWS * CELL_H + 10;
 const BUTTONS = { prev: [16, 150], next: [180, 150], noise: [W - 200, 184] } as const;
-export const DATASET_WORLD = { width: 1.6, height: (1.6 * H) / W };
+export const DATASET_WORLD = { width: 2.0, height: (2.0 * H) / W };
+/** metres per canvas pixel */
+const M = DATASET_WORLD.width / W;
+/** em of the captions: ≥ 12 px from the start spot (~2.6 m away on an 800 px tall view) */
+const CAPTION_EM = 0.062;
 
 /** Paged grid of dataset thumbnails with class labels, prev/next buttons and the noise generator; one draw. */
-export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError: (err: unknown) => void): DatasetPanel {
+export function createDatasetPanel(
+  api: ApiClient, dataset: DatasetInfo, texts: WorldText, onError: (err: unknown) => void,
+): DatasetPanel {
   const panel = createCanvasPanel(W, H, DATASET_WORLD, () => paint());
   const { mesh, ctx } = panel;
   mesh.name = `dataset:${dataset.id}`;
@@ -58,6 +70,34 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
   let request = 0;
   let ranking: { title: string; notes: string[] } | null = null;
   const pages = Math.max(1, Math.ceil(dataset.size / PAGE_SIZE));
+  // the captions are SDF text over the canvas, clipped to their cell
+  const half = (CELL_W - 8) * M / 2;
+  const captions = Array.from({ length: PAGE_SIZE }, () => {
+    const t = texts.add('', { size: CAPTION_EM, anchorX: 'center', anchorY: 'middle' });
+    t.clipRect = [-half, -CAPTION_EM, half, CAPTION_EM];
+    return t;
+  });
+  const placedAt = new Matrix4().makeScale(0, 0, 0);
+  const placeCaptions = () => {
+    if (!mesh.visible) { // hidden (fly-to, a hidden network): its text hides with it, and comes back placed anew
+      if (placedAt.determinant() !== 0) for (const t of captions) texts.place(t, null);
+      placedAt.makeScale(0, 0, 0);
+      return;
+    }
+    mesh.updateMatrixWorld();
+    if (placedAt.equals(mesh.matrixWorld)) return;
+    placedAt.copy(mesh.matrixWorld);
+    captions.forEach((t, i) => {
+      if (!items[i]) return texts.place(t, null);
+      const x = (i % COLS) * CELL_W + CELL_W / 2;
+      const y = GRID_Y + Math.floor(i / COLS) * CELL_H + THUMB + 18;
+      placeOn(texts, t, mesh, x * M - DATASET_WORLD.width / 2, DATASET_WORLD.height / 2 - y * M);
+    });
+  };
+  const writeCaptions = () => {
+    captions.forEach((t, i) => texts.setText(t, items[i] ? ranking?.notes[i] ?? items[i].class_name ?? `#${items[i].index}` : ''));
+    placedAt.makeScale(0, 0, 0);
+  };
 
   const paint = () => {
     ctx.clearRect(0, 0, W, H);
@@ -95,11 +135,6 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
       ctx.lineWidth = 6;
       ctx.strokeRect(x - 3, y - 3, THUMB + 6, THUMB + 6);
     }
-    ctx.fillStyle = COLORS.text;
-    ctx.font = `15px ${FONT}`;
-    ctx.textAlign = 'center';
-    fitText(ctx, ranking?.notes[i] ?? item.class_name ?? `#${item.index}`, x + THUMB / 2, y + THUMB + 20, CELL_W - 8);
-    ctx.textAlign = 'left';
   };
 
   const paintButton = (id: keyof typeof BUTTONS, label: string, enabled: boolean) => {
@@ -135,6 +170,7 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
   const show = (mine: number, shown: DatasetItem[]) => {
     items = shown;
     images = items.map(() => null);
+    writeCaptions();
     panel.invalidate();
     items.forEach(async (item, i) => {
       try {
@@ -190,7 +226,14 @@ export function createDatasetPanel(api: ApiClient, dataset: DatasetInfo, onError
       const y = GRID_Y + Math.floor(i / COLS) * CELL_H + THUMB / 2;
       return [x / W, 1 - y / H];
     },
-    update: panel.update,
-    dispose: panel.dispose,
+    captions,
+    update() {
+      placeCaptions();
+      panel.update();
+    },
+    dispose() {
+      captions.forEach((t) => texts.remove(t));
+      panel.dispose();
+    },
   };
 }

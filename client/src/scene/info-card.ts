@@ -2,7 +2,7 @@ import type { Vector3 } from 'three';
 import type { GraphNode, Prediction } from '../api/types';
 import type { AtlasSlot } from './quad-atlas';
 import type { ImportanceView, PanelMode } from './attribution-modes';
-import { COLORS, FONT, MONO, drawHistogram, fitText, formatCount, formatShape, formatValue, roundRect } from './text';
+import { COLORS, FONT, MONO, channelsText, drawHistogram, fitText, formatCount, formatShape, formatValue, roundRect } from './text';
 
 /** Everything an info card shows; the card is repainted from this whenever it changes. */
 export interface InfoCardState {
@@ -111,7 +111,7 @@ export function paintInfoCard(ctx: CanvasRenderingContext2D, w: number, h: numbe
   fitText(ctx, s.node.name, 12, 24, w - 24);
   ctx.fillStyle = COLORS.dim;
   ctx.font = `13px ${FONT}`;
-  const channels = s.node.shape.length === 1 ? `${s.node.shape[0]} units` : `${s.node.shape[0]} ch`;
+  const channels = channelsText(s.node.shape);
   const params = s.node.params ? ` · ${formatCount(s.node.params)} params` : '';
   fitText(ctx, `${s.node.kind} · ${formatShape(s.node.shape)} · ${channels}${params}`, 12, 43, w - 24);
   if (s.analysis) paintAnalysis(ctx, s.analysis, 12, 52, w - 24);

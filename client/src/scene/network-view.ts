@@ -12,10 +12,15 @@ import type { InputStation } from './input-station';
 import { createLayerPanel } from './layer-panel';
 import type { LayerPanel } from './layer-panel';
 import type { AtlasSlot, QuadAtlas } from './quad-atlas';
+import { channelsText, formatCount, formatShape } from './text';
+import type { WorldText } from './world-text';
+import type { Text } from 'troika-three-text';
 
 export interface LayerCard {
   slot: AtlasSlot;
   state: InfoCardState;
+  /** the layer's title over its panel (SDF text, sized with the panel so it reads from the fly-to spot) */
+  title: { name: Text; shape: Text };
 }
 
 /** why a layer is hidden: by the user (layer tree) or because it stands in the way of a fly-to view */
@@ -62,13 +67,25 @@ const _q = new Quaternion();
 const _s = new Vector3();
 const TILT_ANGLE = 0.35;
 const TILT = new Quaternion().setFromAxisAngle(new Vector3(1, 0, 0), -TILT_ANGLE);
+const TITLE_GAP = 0.03;
+
+/**
+ * Em sizes (metres) of a layer's title and shape line over a panel `height` m tall. Fly-to frames the panel with
+ * its card (~0.7 m more), so the view's height grows with the panel: text sized in proportion keeps ≥ 12 px on
+ * an 800 px tall view; small panels get a floor so their titles read from a few metres away.
+ */
+export function titleSizes(height: number): { name: number; shape: number; total: number } {
+  const name = Math.max(0.05, 0.023 * (height + 0.7));
+  const shape = Math.max(0.04, 0.019 * (height + 0.7));
+  return { name, shape, total: TITLE_GAP + shape + name * 1.1 };
+}
 
 /**
  * One network in the world: a panel per layer, an info card per layer (in the shared card atlas), the floor
  * edges and their labels, and the input station at the layout's origin; everything shifted by `offsetX`.
  */
 export function createNetworkView(
-  info: NetworkInfo, graph: NetworkGraph, offsetX: number, cardAtlas: QuadAtlas, labelAtlas: QuadAtlas,
+  info: NetworkInfo, graph: NetworkGraph, offsetX: number, cardAtlas: QuadAtlas, labelAtlas: QuadAtlas, texts: WorldText,
   upload: (material: ShaderMaterial) => void = () => {},
 ): NetworkView {
   const object = new Group();
@@ -88,7 +105,10 @@ export function createNetworkView(
     panel.object.userData.network = info.id;
     object.add(panel.object);
     panels.set(node.id, panel);
-    cards.set(node.id, { slot: cardAtlas.allocate(CARD_WORLD.width, CARD_WORLD.height), state: emptyCard(node, node.id === outputId) });
+    cards.set(node.id, {
+      slot: cardAtlas.allocate(CARD_WORLD.width, CARD_WORLD.height), state: emptyCard(node, node.id === outputId),
+      title: layerTitle(texts, node, panel.size.y),
+    });
   }
   // where a panel stands relative to its layout place (the ends of its edges follow it)
   const shiftOf = (lid: string, out: Vector2) => {
@@ -98,7 +118,7 @@ export function createNetworkView(
   const edges = createEdgeLines(graph.layout.edges, shiftOf);
   object.add(edges.object);
   const edgeLabels = createEdgeLabels(labelAtlas, graph.layout.edges, offsetX, shiftOf);
-  const station = createInputStation(info.name);
+  const station = createInputStation(info.name, texts);
   const [ox, oz] = stationSpot(graph);
   station.object.position.set(ox, 0.35 + STATION_WORLD.height / 2, oz);
   station.object.userData.network = info.id;
@@ -180,6 +200,7 @@ export function createNetworkView(
       _s.setScalar(userScale);
       card.slot.matrix.copy(_m.compose(_p, _q, _s));
       cardAtlas.place(card.slot);
+      placeTitle(texts, card, mesh, userScale);
     },
     panelMoved(lid) {
       view.placeCard(lid);
@@ -198,8 +219,7 @@ export function createNetworkView(
       if (panel.object.visible === visible) return;
       panel.object.visible = visible;
       card.slot.visible = visible;
-      if (visible) view.placeCard(lid);
-      else cardAtlas.place(card.slot);
+      view.placeCard(lid); // the card and the layer's title follow the slot's visibility
     },
     isLayerHidden(lid, reason) {
       const reasons = hiddenBy.get(lid);
@@ -210,6 +230,7 @@ export function createNetworkView(
     },
     dispose() {
       panels.forEach((p) => p.dispose());
+      cards.forEach(({ title }) => [title.name, title.shape].forEach((t) => texts.remove(t)));
       edges.dispose();
       station.dispose();
     },
@@ -219,6 +240,33 @@ export function createNetworkView(
     view.repaintCard(lid);
   }
   return view;
+}
+
+function layerTitle(texts: WorldText, node: GraphNode, height: number): LayerCard['title'] {
+  const size = titleSizes(height);
+  const params = node.params ? ` · ${formatCount(node.params)} params` : '';
+  return {
+    name: texts.add(node.name, { size: size.name, bold: true, anchorX: 'center', anchorY: 'bottom' }),
+    shape: texts.add(`${node.kind} · ${formatShape(node.shape)} · ${channelsText(node.shape)}${params}`,
+      { size: size.shape, color: '#b4c0d2', anchorX: 'center', anchorY: 'bottom' }),
+  };
+}
+
+/** The title stands on the panel's top edge, in its plane; it hides with the card (fly-to, hidden layers). */
+function placeTitle(texts: WorldText, card: LayerCard, mesh: Mesh, userScale: number): void {
+  if (!card.slot.visible || !mesh.visible) {
+    texts.place(card.title.name, null);
+    texts.place(card.title.shape, null);
+    return;
+  }
+  const size = titleSizes(mesh.scale.y / userScale);
+  const top = mesh.scale.y / 2 + TITLE_GAP * userScale;
+  _s.setScalar(userScale);
+  for (const [label, y] of [[card.title.shape, top], [card.title.name, top + size.shape * userScale * 1.1]] as const) {
+    _p.set(0, y, 0).applyQuaternion(mesh.quaternion).add(mesh.position);
+    mesh.parent?.localToWorld(_p);
+    texts.place(label, _m.compose(_p, mesh.getWorldQuaternion(_q), _s));
+  }
 }
 
 function emptyCard(node: GraphNode, isOutput: boolean): InfoCardState {

@@ -42,6 +42,11 @@ export function formatShape(shape: readonly number[]): string {
   return shape.join('×');
 }
 
+/** "64 ch" for maps, "1000 units" for vectors */
+export function channelsText(shape: readonly number[]): string {
+  return shape.length === 1 ? `${shape[0]} units` : `${shape[0]} ch`;
+}
+
 export function formatCount(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k`;
