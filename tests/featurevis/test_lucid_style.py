@@ -113,3 +113,15 @@ def test_lucid_style_has_less_high_frequency_power_than_the_paper_on_the_demo():
     hf_lucid, hf_paper = shares(lucid), shares(paper)
     assert np.mean(hf_lucid) < 0.6 * np.mean(hf_paper), (hf_lucid, hf_paper)
     assert (lucid.final_objective > lucid.start_objective).all()
+
+
+def test_a_steeper_spectrum_decay_gives_smoother_images_and_is_part_of_the_params(small):
+    from layerwalk.featurevis import FeatureVisParams
+
+    def share(decay: float) -> float:
+        r = featurevis(small, "features.2", [0, 1], style="lucid", steps=4, cache=False, decay=decay)
+        pixels = (r.tensors * 0.25 + 0.5).clamp(0, 1).permute(0, 2, 3, 1).numpy()
+        return float(np.mean([high_frequency_share(p) for p in pixels]))
+
+    assert share(1.6) < 0.7 * share(1.0)
+    assert FeatureVisParams.for_style("lucid").decay > 1.0 == FeatureVisParams().decay   # tuned on the demo

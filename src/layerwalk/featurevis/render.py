@@ -47,6 +47,7 @@ class FeatureVisParams:
     objective: Objective | None = None
     color: tuple[tuple[float, ...], ...] = IMAGENET_SQRT
     restarts: int = 100                  # ConvViz: new start images tried per channel while there is no gradient
+    decay: float = 1.0                   # Fourier parameterisations: amplitude scaled by 1/f^decay (Lucid: 1)
 
     @classmethod
     def for_style(cls, style: str = "paper", **overrides) -> FeatureVisParams:
@@ -66,11 +67,13 @@ class FeatureVisParams:
 
 
 # Lucid: Lucid's own Adam lr 0.05 and its transforms on every step, 256 steps (half of Lucid's 512 default, which
-# its examples show as already readable). NOT yet tuned on the demo model: benchmarks/bench_featurevis_quality.py is
-# the measure to tune against. ConvViz: no transforms, the thesis' plain gradient ascent.
+# its examples show as already readable). Tuned on the demo model with benchmarks/bench_featurevis_quality.py: a
+# spectrum decaying as 1/f^1.05 rather than Lucid's 1/f brings _blocks.6's high-frequency share from 1.15x Lucent's
+# to below it; steeper (1.1) gives more colourful images than Lucent's range (BENCHMARKS.md, issue 19).
+# ConvViz: no transforms, the thesis' plain gradient ascent.
 STYLE_DEFAULTS: dict[str, dict] = {
     "paper": {},
-    "lucid": {"steps": 256, "lr": 0.05, "plain_final_steps": 0, "transforms": LucidTransforms()},
+    "lucid": {"steps": 256, "lr": 0.05, "plain_final_steps": 0, "transforms": LucidTransforms(), "decay": 1.05},
     "convviz": {"steps": 100, "lr": 0.2, "plain_final_steps": 0, "transforms": None},
 }
 
@@ -144,7 +147,7 @@ def _fourier_loop(start, objective, params, gens, transform, on_step):
     # Full-contrast noise in a 1/f basis barely moves (its high frequencies get tiny steps), so start faint.
     mean = start.mean(dim=(2, 3), keepdim=True)
     faint = mean + params.fourier_start_contrast * (start - mean)
-    tensors, image_f = fourier(faint.detach())
+    tensors, image_f = fourier(faint.detach(), decay=params.decay)
     optimizer = torch.optim.Adam(tensors, lr=params.lr)
     history = []
     for step in range(params.steps):
@@ -173,7 +176,7 @@ def _lucid_loop(start, objective, params, gens, normalisation, on_step):
     mean, std = (torch.tensor(v, dtype=start.dtype, device=start.device).view(1, -1, 1, 1) for v in normalisation)
     # colour decorrelation is for RGB; grey (or other) inputs have no colour correlation to undo
     matrix = normalized(params.color) if c == 3 else torch.eye(c)
-    tensors, image_f = lucid_image(n, (h, w), gens, matrix.to(start.device), device=start.device)
+    tensors, image_f = lucid_image(n, (h, w), gens, matrix.to(start.device), decay=params.decay, device=start.device)
     optimizer = torch.optim.Adam(tensors, lr=params.lr)
     transform = params.transforms
     history = []
