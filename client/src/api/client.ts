@@ -11,6 +11,11 @@ import type {
   Classification,
   DatasetInfo,
   DatasetPage,
+  AblationResult,
+  FeedersResult,
+  FlowRequest,
+  FlowResult,
+  ProbingState,
   FeatureVisRequest,
   FeatureVisResult,
   InputResult,
@@ -296,6 +301,72 @@ export class ApiClient {
   }
 
   /** A GET path of the document with its `{name}` parameters filled in, relative to the page like `base`. */
+  // --- activity flow, feeders, ablation (probing) and the filter view ---------------------------------------
+  /** Where a channel's activity goes: exact by ablation, or the gradient × activation preview. */
+  activityFlow(nid: string, request: FlowRequest): Promise<FlowResult> {
+    return this.call(
+      `compute the activity flow of ${request.layer} channel ${request.channel}`,
+      this.http.POST('/api/networks/{nid}/probing/flow', { params: { path: { nid } }, body: request }),
+    );
+  }
+
+  /** The activity flow computed last on the server (by any client). */
+  lastActivityFlow(nid: string): Promise<FlowResult> {
+    return this.call(`load the activity flow of ${nid}`, this.http.GET('/api/networks/{nid}/probing/flow', { params: { path: { nid } } }));
+  }
+
+  /** Which channels of the layers before feed the selected channel most. */
+  channelFeeders(nid: string, request: FlowRequest): Promise<FeedersResult> {
+    return this.call(
+      `compute the feeders of ${request.layer} channel ${request.channel}`,
+      this.http.POST('/api/networks/{nid}/probing/feeders', { params: { path: { nid } }, body: request }),
+    );
+  }
+
+  lastChannelFeeders(nid: string): Promise<FeedersResult> {
+    return this.call(`load the feeders of ${nid}`, this.http.GET('/api/networks/{nid}/probing/feeders', { params: { path: { nid } } }));
+  }
+
+  probingState(nid: string): Promise<ProbingState> {
+    return this.call(`load the probing state of ${nid}`, this.http.GET('/api/networks/{nid}/probing', { params: { path: { nid } } }));
+  }
+
+  /** Switch off these channels ({layer: channels}, replacing the current ablation). */
+  setAblation(nid: string, layers: Record<string, number[]>): Promise<AblationResult> {
+    return this.call(
+      `switch off channels of ${nid}`,
+      this.http.PUT('/api/networks/{nid}/probing/ablation', { params: { path: { nid } }, body: { layers } }),
+    );
+  }
+
+  resetAblation(nid: string): Promise<AblationResult> {
+    return this.call(`switch every channel of ${nid} back on`, this.http.DELETE('/api/networks/{nid}/probing/ablation', { params: { path: { nid } } }));
+  }
+
+  /** A layer's kernels (entries weight, norms and bias) in the binary activation format. */
+  async layerWeights(nid: string, lid: string): Promise<ActivationSet> {
+    const buffer = await this.call<ArrayBuffer>(
+      `load the weights of ${lid}`,
+      this.http.GET('/api/networks/{nid}/layers/{lid}/weights', { params: { path: { nid, lid } }, parseAs: 'arrayBuffer' }),
+    );
+    return parseActivations(buffer);
+  }
+
+  /** A first layer's map step by step (entries kernel, convolved, biased, output), its bias and whether a batch
+   * norm is folded into the "+ bias" step (response headers X-Bias, X-Batch-Norm). */
+  async firstLayerConvolution(nid: string, lid: string, channel: number): Promise<{ set: ActivationSet; bias: number; batchNorm: boolean }> {
+    let headers: Headers | null = null;
+    const request = this.http.GET('/api/networks/{nid}/layers/{lid}/convolution', {
+      params: { path: { nid, lid }, query: { channel } }, parseAs: 'arrayBuffer',
+    }).then((outcome) => {
+      headers = outcome.response.headers;
+      return outcome;
+    });
+    const buffer = await this.call<ArrayBuffer>(`load the convolution of ${lid} map ${channel}`, request);
+    const h = headers as Headers | null;
+    return { set: parseActivations(buffer), bias: Number(h?.get('x-bias') ?? 0), batchNorm: h?.get('x-batch-norm') === '1' };
+  }
+
   private href<P extends GetPath>(path: P, params: PathParams<P>, query = ''): string {
     const values = params as Record<string, string | number>;
     const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]));

@@ -1,12 +1,14 @@
 import type { ApiClient } from './client';
 import { ApiError } from './client';
-import type { InputEvent, Job, SelectionState } from './types';
+import type { InputEvent, Job, ProbingState, SelectionState } from './types';
 
 export interface ServerEventHandlers {
   input(event: InputEvent): void;
   job?(job: Job): void;
   /** the linked views' selection of a network changed (by any client, or from Python) */
   selection?(selection: SelectionState): void;
+  /** the ablation, occlusion blocks or selected channel (activity flow, feeders) of a network changed */
+  probing?(state: ProbingState): void;
   /** Called with false when the server stops answering and true when it is back. */
   connection(online: boolean): void;
 }
@@ -40,6 +42,7 @@ export function subscribeServerEvents(api: ApiClient, handlers: ServerEventHandl
     source.addEventListener('input', (e) => handlers.input(JSON.parse((e as MessageEvent).data)));
     source.addEventListener('job', (e) => handlers.job?.(JSON.parse((e as MessageEvent).data)));
     source.addEventListener('selection', (e) => handlers.selection?.(JSON.parse((e as MessageEvent).data)));
+    source.addEventListener('probing', (e) => handlers.probing?.(JSON.parse((e as MessageEvent).data)));
   };
 
   const startPolling = () => {

@@ -39,6 +39,12 @@ export type AnalysisSelection = Schemas['AnalysisSelection'];
 export type SelectionState = Schemas['SelectionState'];
 export type ReceptiveFields = Schemas['ReceptiveFieldsResponse'];
 export type ReceptiveField = Schemas['ReceptiveFieldInfo'];
+export type FlowRequest = Schemas['FlowRequest'];
+export type FlowResult = Schemas['FlowResponse'];
+export type FeedersResult = Schemas['FeedersResponse'];
+export type AblationResult = Schemas['AblationResponse'];
+/** the ablation, occlusion blocks and selected channel; also `event: probing` on /api/events */
+export type ProbingState = Schemas['ProbingState'];
 
 /** `event: input` on /api/events: a network got a new input (server-sent events are not in the OpenAPI document). */
 export type InputEvent = Pick<InputResult, 'network' | 'version' | 'source'>;

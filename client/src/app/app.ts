@@ -30,6 +30,7 @@ import type { AppContext } from './context';
 import { installDebugApi } from './debug-api';
 import { installAttributionKeys } from './attribution';
 import { installCharts } from '../charts/charts';
+import { installProbeTools } from './probe-tools';
 import { chartsDebug } from '../charts/charts-debug';
 import { attributionDebug } from './attribution-debug';
 import { examplesDebug } from './examples-debug';
@@ -99,6 +100,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   installAttributionKeys(ctx);
   const charts = installCharts(ctx);
   Object.assign(debug, { charts: chartsDebug(ctx, charts), orientation: orientation.debug });
+  const probe = installProbeTools(ctx, charts);
+  Object.assign(debug, { probing: probe.debug });
   startRenderLoop(ctx, vr, flight, orientation.update);
 
   const boot = async () => {
@@ -112,6 +115,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
       showGraphNotes(overlay, networks.map((n, i) => ({ name: n.name, notes: graphs[i].notes })));
       charts.linkViews();
       orientation.sceneBuilt();
+      probe.linkViews();
       search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
       progress.sceneReady = true;
     }
@@ -137,9 +141,11 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   void connect();
   subscribeServerEvents(ctx.api, {
     selection: (s) => charts.receive(s),
+    probing: (s) => probe.receive(s),
     input(e) {
       const view = ctx.views.get(e.network);
       if (view) ctx.refresh(e.network, e.version).catch((err) => ctx.reportError(err));
+      probe.inputChanged(e.network);
     },
     connection(online) {
       if (!online) banner.show('Connection to the layerwalk server lost — reconnecting…');

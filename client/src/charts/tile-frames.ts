@@ -19,24 +19,16 @@ const INSETS = [0, 0.18]; // two nested frames: still visible when a map is only
  * selection, none without. The panel decides where a channel's map is (its importance order may move maps), so the
  * frames ask it: the map under each grid cell's centre.
  */
-export function createTileFrames(panel: LayerPanel): TileFrames {
+export function createTileFrames(panel: LayerPanel, color: string = COLORS.accent, name = 'tile-frames'): TileFrames {
   const geometry = new BufferGeometry();
-  const lines = new LineSegments(geometry, new LineBasicMaterial({ color: COLORS.accent, depthTest: false }));
-  lines.name = `tile-frames:${panel.node.id}`;
+  const lines = new LineSegments(geometry, new LineBasicMaterial({ color, depthTest: false }));
+  lines.name = `${name}:${panel.node.id}`;
   lines.renderOrder = 10;
   lines.frustumCulled = false;
   lines.visible = false;
   panel.object.add(lines);
   let channels: number[] = [];
-  const cellOf = () => {
-    const { atlas } = panel;
-    const cells = new Map<number, number>();
-    for (let k = 0; k < atlas.channels; k++) {
-      const hit = panel.hitAt(cellCentre(panel, k, _uv));
-      if (hit) cells.set(hit.channel, k);
-    }
-    return cells;
-  };
+  const cellOf = () => channelCells(panel);
   return {
     get channels() {
       return channels;
@@ -61,6 +53,16 @@ export function createTileFrames(panel: LayerPanel): TileFrames {
   };
 }
 
+/** channel → the grid cell showing its map (the panel's importance order may move maps) */
+export function channelCells(panel: LayerPanel): Map<number, number> {
+  const cells = new Map<number, number>();
+  for (let k = 0; k < panel.atlas.channels; k++) {
+    const hit = panel.hitAt(cellCentre(panel, k, _uv));
+    if (hit) cells.set(hit.channel, k);
+  }
+  return cells;
+}
+
 /** Grid cell k's box in the mesh's local coordinates (the unit quad, y up): half a texel outside the map (in the
  * gap), or `inset` of the map's size inside it. */
 function cellBox(panel: LayerPanel, k: number, inset: number): [number, number, number, number] {
@@ -82,7 +84,8 @@ function frame(panel: LayerPanel, k: number, inset: number, out: Float32Array, a
   out.set([x0, y0, z, x1, y0, z, x1, y0, z, x1, y1, z, x1, y1, z, x0, y1, z, x0, y1, z, x0, y0, z], at);
 }
 
-function cellCentre(panel: LayerPanel, k: number, out: Vector2): Vector2 {
+/** centre of grid cell k in the panel's uv (0..1, v up) */
+export function cellCentre(panel: LayerPanel, k: number, out: Vector2): Vector2 {
   const a = panel.atlas;
   const px = (k % a.cols) * a.pitchX + a.cellW / 2;
   const py = Math.floor(k / a.cols) * a.pitchY + a.cellH / 2;
