@@ -48,6 +48,14 @@ def fly_to(client, layer: str) -> None:
     next_frames(client.page, 3)
 
 
+def click_toolbar(client, button: str) -> None:
+    """Click a button of the probing toolbar (under the method picker, right of the input canvas)."""
+    assert client.lw("L.flyToStation()")
+    client.page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=30_000)
+    next_frames(client.page, 3)
+    click_at(client.page, P(client, f"P.buttonScreen('{button}')"))
+
+
 def wait_shown(client, key: str, timeout=60_000) -> None:
     client.page.wait_for_function("([k]) => window.__layerwalk.probing.state()?.shown === k", arg=[key],
                                   timeout=timeout)
@@ -118,16 +126,16 @@ def test_a_selected_tiles_flow_frames_the_exact_top_channels_and_draws_its_route
 
 def test_switching_channels_off_changes_the_classification_and_reset_restores_it(probe, server):
     before = probe.lw("L.networks.n0")
-    fly_to(probe, "conv1")
-    click_at(probe.page, P(probe, "P.buttonScreen('ablate')"))  # the toolbar above the input canvas
+    click_toolbar(probe, "ablate")
     assert P(probe, "P.state().mode") == "ablate"
+    fly_to(probe, "conv1")
     click_at(probe.page, P(probe, "P.tileScreen('conv1', 3)"))
     probe.page.wait_for_function("window.__layerwalk.probing.state().ablatedFrames.conv1?.length === 1")
     assert api(server.url, "networks/n0/probing")["ablation"] == {"conv1": [3]}
     # a range: every filter of the layer selected (as a ranking chart's range would), then X switches them off
     request(server.url, "networks/n0/analysis/selection", "PUT",
             {"layer": "conv1", "filters": list(range(64)), "origin": "test"})
-    probe.page.wait_for_function("window.__layerwalk.charts.selection.get('n0').filters.size === 64")
+    probe.page.wait_for_function("window.__layerwalk.charts.state().selection.filters.length === 64")
     probe.page.keyboard.press("KeyX")
     probe.page.wait_for_function("window.__layerwalk.probing.state().ablatedFrames.conv1?.length === 64")
     probe.page.wait_for_function(f"window.__layerwalk.networks.n0.version > {before['version'] + 1}", timeout=30_000)
@@ -153,9 +161,9 @@ def decode_weights(url: str, layer: str) -> np.ndarray:
 
 
 def test_the_filter_view_of_the_first_layer_shows_its_weights(probe, server):
+    click_toolbar(probe, "filters")
     fly_to(probe, "conv1")
     calls = probe.lw("L.stats().calls")
-    click_at(probe.page, P(probe, "P.buttonScreen('filters')"))
     click_at(probe.page, P(probe, "P.tileScreen('conv1', 0)"))
     probe.page.wait_for_function("window.__layerwalk.probing.filters('conv1')?.strip", timeout=30_000)
     shown = P(probe, "P.filters('conv1')")
@@ -196,7 +204,8 @@ def test_the_vr_trigger_selects_a_tile_and_shows_its_flow(browser, server):
         q.aim("right", P(client, "P.tileWorld('conv1', 2)"))
         q.wait_hover("right", "layer:conv1")
         q.click("right")
-        wait_shown(client, "flow/conv1/2/ablation")
+        client.page.wait_for_function("window.__layerwalk.probing.state()?.shown?.startsWith('flow/conv1/2/')",
+                                      timeout=60_000)  # the preview or already the exact flow
         state = P(client, "P.state()")
         assert state["segments"] > 0 and len(state["highlighted"]) > 20
         assert client.errors == []

@@ -9,6 +9,7 @@ import type { FlowCard, FlowCardState } from '../scene/flow-card';
 import { createFlowLines } from '../scene/flow-lines';
 import type { FlowLines, FlowRoute } from '../scene/flow-lines';
 import { STATION_WORLD } from '../scene/input-station';
+import { PICKER_WORLD } from '../scene/method-picker';
 import type { LayerPanel } from '../scene/layer-panel';
 import { stationSpot } from '../scene/network-view';
 import type { NetworkView } from '../scene/network-view';
@@ -233,7 +234,9 @@ function createProbe(ctx: AppContext, view: NetworkView, press: (b: ProbeButton)
   const toolbar = createProbeToolbar();
   ctx.world.scene.add(lines.object, card.panel.mesh);
   const [ox, oz] = stationSpot(view.graph);
-  toolbar.object.position.set(ox, 0.35 + STATION_WORLD.height + 0.1 + TOOLBAR_WORLD.height / 2, oz);
+  // under the attribution method picker, right of the input canvas (above it, it would hide the first layers)
+  toolbar.object.position.set(ox + STATION_WORLD.width / 2 + 0.1 + PICKER_WORLD.width / 2, 0.9 - TOOLBAR_WORLD.height / 2, oz + 0.3);
+  toolbar.object.rotation.y = -0.5;
   toolbar.object.userData.network = view.info.id;
   toolbar.object.userData.toolbar = toolbar; // the test hook reads its button positions
   toolbar.object.onBeforeRender = () => toolbar.update();
