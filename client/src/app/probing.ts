@@ -315,7 +315,7 @@ function showFlow(ctx: AppContext, view: NetworkView, p: NetworkProbe, r: FlowRe
     const top = layer.top.filter((t) => t.score !== 0);
     if (!panel || !top.length) continue;
     highlighted.set(layer.id, top.map((t) => t.channel));
-    if (!source || view.isLayerHidden(layer.id)) continue; // a hidden layer (layer tree) gets no route either
+    if (!source || view.isLayerHidden(layer.id, 'user')) continue; // a hidden layer (layer tree) gets no route either
     const cells = channelCells(panel);
     const max = Math.abs(top[0].score);
     for (const t of top.slice(0, ROUTES_PER_LAYER)) {
@@ -347,7 +347,7 @@ function showFeeders(ctx: AppContext, view: NetworkView, p: NetworkProbe, r: Fee
     if (!panel || t.score === 0) continue;
     highlighted.set(t.layer, [...(highlighted.get(t.layer) ?? []), t.channel]);
     const from = tileWorld(panel, t.channel);
-    if (from && target && !view.isLayerHidden(t.layer)) routes.push({ from, to: target, weight: t.score / max });
+    if (from && target && !view.isLayerHidden(t.layer, 'user')) routes.push({ from, to: target, weight: t.score / max });
   }
   showHighlights(ctx, view, p, highlighted);
   p.lines.show(routes);
