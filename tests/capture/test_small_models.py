@@ -207,3 +207,35 @@ def test_dynamic_recording_in_two_threads_on_one_model_does_not_mix():
     for t in threads:
         t.join()
     assert not bad
+
+
+@pytest.mark.parametrize("method", ["fx", "dynamic"])
+@pytest.mark.parametrize("first", ["layers", "ops"])
+def test_graph_at_the_other_detail_equals_a_second_capture(method, first):
+    """``graph_at`` folds the same capture again (receptive fields use both details of one capture)."""
+    import torchvision
+
+    model, x = torchvision.models.resnet18(num_classes=3), torch.zeros(1, 3, 32, 32)
+    cm = capture_model(model, x, detail=first, method=method)
+    for detail in ("layers", "ops"):
+        assert cm.graph_at(detail) == capture_model(model, x, detail=detail, method=method).graph
+    assert cm.graph_at(first) is cm.graph
+    assert len(cm.graph_at("ops")) > len(cm.graph_at("layers"))
+
+
+@pytest.mark.parametrize("method", ["fx", "dynamic"])
+def test_consumed_outputs_equal_recorded_ones_even_when_changed_in_place_later(method):
+    """``run(consume=…)`` hands each output over as it is produced (nothing kept): the values are what ``run``
+    records — the conv's output before ``out += x`` overwrites it — and the model output comes last."""
+    model = InplaceResidual()
+    cm = capture_model(model, torch.zeros(1, 1, 2, 2), detail="ops", method=method)
+    x = torch.tensor([[[[1.0, 2.0], [3.0, -4.0]]]])
+    seen: list[tuple[str, torch.Tensor]] = []
+    with torch.no_grad():
+        recorded = cm.run(x)
+        kept = cm.run(x, consume=lambda k, v: seen.append((k, v.clone())))
+    assert kept == {}
+    assert [k for k, _ in seen] == [n.id for n in cm.graph]   # in graph order, the model output last
+    for k, v in seen:
+        assert torch.equal(v, recorded[k]), k
+    assert torch.equal(dict(seen)["conv"], -x)

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from layerwalk.analysis._geometry import Adaptive, UnknownGeometry, WholeAxis, Window, op_geometry, spatial
-from layerwalk.capture import LayerGraph, capture_model
+from layerwalk.capture import CapturedModel, LayerGraph, capture_model
 from layerwalk.errors import LayerwalkError
 
 _EMPTY = np.iinfo(np.int64).max
@@ -134,26 +134,28 @@ def receptive_fields(network, input_size: tuple[int, int, int] | None = None) ->
         if cached is None:
             cached = _BY_NETWORK[network] = receptive_fields(network, tuple(network.input_size))
         return cached
-    model, size, displayed = _model_and_graph(network, input_size)
-    device = next(model.parameters(), torch.zeros(())).device
-    ops = capture_model(model, torch.zeros(1, *size, device=device), detail="ops").graph
-    by_op = _propagate(ops, model, size)
+    model, size, captured, displayed = _captured(network, input_size)
+    # The op graph and the displayed graph are two foldings of ONE capture (its forward passes dominate the cost).
+    by_op = _propagate(captured.graph_at("ops"), model, size)
     return ReceptiveFields(size, {n.id: replace(by_op[_end_op(n)], node=n.id, kind=n.kind, shape=n.shape)
                                   for n in displayed})
 
 
-def _model_and_graph(network, input_size) -> tuple[nn.Module, tuple[int, int, int], LayerGraph]:
+def _captured(network, input_size) -> tuple[nn.Module, tuple[int, int, int], CapturedModel, LayerGraph]:
+    """The model, input size, capture and displayed graph (a bare module: its layers; a Network: its own)."""
     if isinstance(network, nn.Module):
         if input_size is None:
             raise LayerwalkError("receptive_fields(module) needs input_size=(C, H, W)")
         size = tuple(int(v) for v in input_size)
-        return network, size, capture_model(network, torch.zeros(1, *size), detail="layers").graph
+        device = next(network.parameters(), torch.zeros(())).device
+        captured = capture_model(network, torch.zeros(1, *size, device=device), detail="ops")
+        return network, size, captured, captured.graph_at("layers")
     size = tuple(input_size or network.input_size)
     if input_size is not None and size != tuple(network.input_size):
         from layerwalk.engine import Network
 
         network = Network(network.model, input_size=size, device=network.device)
-    return network.model, size, network.graph
+    return network.model, size, network.captured, network.graph
 
 
 def _end_op(node) -> str:

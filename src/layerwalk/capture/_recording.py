@@ -26,12 +26,14 @@ class StopForward(Exception):
 class Sink:
     def __init__(self, wanted: set[str] | None, stop_after: str | None, clone_ids: frozenset[str],
                  displays: dict[str, Display] | None = None,
-                 edits: dict[str, Callable[[torch.Tensor], None]] | None = None):
+                 edits: dict[str, Callable[[torch.Tensor], None]] | None = None,
+                 consume: Callable[[str, torch.Tensor], None] | None = None):
         self.wanted = wanted
         self.displays = displays or {}
         self.stop_after = stop_after
         self.clone_ids = clone_ids
         self.edits = edits or {}  # node id → in-place edit of its displayed view (capture/replay.py)
+        self.consume = consume  # node id, output → None: handed over as produced, not kept (see CapturedModel.run)
         self.outputs: dict[str, torch.Tensor] = {}
 
     def put(self, node_id: str, value: object) -> None:
@@ -44,10 +46,13 @@ class Sink:
 
             edit(display_view(self.displays.get(node_id), value))
         if (self.wanted is None or node_id in self.wanted) and isinstance(value, torch.Tensor):
-            # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
-            value = value.clone() if node_id in self.clone_ids else value
             display = self.displays.get(node_id)
-            self.outputs[node_id] = display.apply(value) if display is not None else value
+            if self.consume is not None:  # used before any later op runs: no copy needed against in-place ops
+                self.consume(node_id, display.apply(value) if display is not None else value)
+            else:
+                # A later in-place op would overwrite what we keep: keep a copy (only for such nodes).
+                value = value.clone() if node_id in self.clone_ids else value
+                self.outputs[node_id] = display.apply(value) if display is not None else value
         if node_id == self.stop_after:
             raise StopForward
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -44,6 +45,9 @@ class CapturedModel:
         op_graph = capture.op_graph
         notes = assign(op_graph, self._batch2_shapes(capture, example))
         paths = {id(m): p for p, m in model.named_modules()}
+        # Kept so the same capture can be shown at the other detail (``graph_at``) without tracing again.
+        self._fold_args = (op_graph, paths, tuple(notes))
+        self._detail = detail
         folded = fold(op_graph, detail, paths, tuple(notes))
         self.graph: LayerGraph = folded.graph
         self._ends = {**folded.ends, "input": "input"}
@@ -90,6 +94,14 @@ class CapturedModel:
             log.info("%s fails on a batch of 2 (%s)", type(self.model).__name__, first_line(exc))
             return {}
 
+    def graph_at(self, detail: str) -> LayerGraph:
+        """The displayed graph of this capture at ``detail`` (``"layers"`` or ``"ops"``), from the same op graph:
+        what a second ``capture_model(model, x, detail)`` would give, without its forward passes."""
+        if detail == self._detail:
+            return self.graph
+        op_graph, paths, notes = self._fold_args
+        return fold(op_graph, detail, paths, notes).graph
+
     def head_weight(self, node_id: str) -> nn.Parameter | None:
         """The conv/linear weight that starts node ``node_id`` (conv→norm→act), or None."""
         return self._head_weights.get(node_id)
@@ -109,7 +121,8 @@ class CapturedModel:
         return self.graph.method
 
     def run(self, x: torch.Tensor, *, record: set[str] | None = None,
-            stop_after: str | None = None, edits: dict[str, NodeEdit] | None = None) -> dict[str, torch.Tensor]:
+            stop_after: str | None = None, edits: dict[str, NodeEdit] | None = None,
+            consume: Callable[[str, torch.Tensor], None] | None = None) -> dict[str, torch.Tensor]:
         """One forward pass of ``x``; returns ``{node_id: output}`` (batch dim kept) for recorded nodes.
 
         ``record=None`` records every displayed node. ``stop_after`` ends the pass right after that node (its
@@ -117,16 +130,24 @@ class CapturedModel:
         ``edits`` (``{node_id: NodeEdit}``, e.g. ``replay.ZeroChannels``) change nodes' outputs in place as they
         are produced (channel ablation); they need grad mode off. Autograd follows the caller's grad mode;
         outputs are not detached.
+
+        ``consume(node_id, output)``, if given, receives each recorded output the moment it is produced (before any
+        later op runs) and nothing is kept: reducing it there reads it while it is still in the cache and lets the
+        pass reuse its memory (dataset-wide reductions, ``precompute``); the returned dict is then empty.
         """
         if stop_after is not None:
             self.graph.node(stop_after)  # NotFoundError for an unknown id
-        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays, edits)
+        sink = Sink(record, stop_after if stop_after != OUTPUT_ID else None, self._clone_ids, self._displays, edits,
+                    consume)
         out = None
         # stop_after raises StopForward: the rest of the network is not needed
         with recording(sink), FORWARD_LOCK.read(), contextlib.suppress(StopForward):
             out = self._forward(x, sink)
         if out is not None and (record is None or OUTPUT_ID in record):
-            sink.outputs[OUTPUT_ID] = self._probabilities(out)
+            if consume is not None:
+                consume(OUTPUT_ID, self._probabilities(out))
+            else:
+                sink.outputs[OUTPUT_ID] = self._probabilities(out)
         return sink.outputs
 
     def run_from(self, node_id: str, value: torch.Tensor, recorded: dict[str, torch.Tensor], *,
