@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from layerwalk.engine.reductions import reduce_maps
+from layerwalk.engine.reductions import max_sum_positive, reduce_maps
 from layerwalk.precompute import stats, topk
 
 
@@ -90,3 +90,56 @@ def test_one_pass_reductions_equal_torch():
     np.testing.assert_allclose(r.sum, maps.double().sum(dim=2).numpy(), rtol=1e-12)
     np.testing.assert_allclose(r.sum_sq, maps.double().square().sum(dim=2).numpy(), rtol=1e-12)
     np.testing.assert_array_equal(r.positive, (maps > 0).sum(dim=2).numpy())
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 50), (8, 64, 1024)])  # one block, and rows split over threads
+def test_vectorised_reductions_equal_the_scalar_loop_with_nans_and_signed_zeros(shape):
+    """The SIMD extremes and reassociated sums give what one scalar pass gives: the same extremes and first
+    positions (NaNs skipped, -0.0 and 0.0 tied), equal counts, sums within float64 rounding."""
+    from layerwalk.engine.reductions import _reduce_rows
+
+    g = torch.Generator().manual_seed(3)
+    maps = torch.randn(*shape, generator=g)
+    maps[0, 0, 0] = float("nan")                      # a NaN first: nothing compares above it, it stays
+    maps[0, 1, 7] = float("nan")
+    maps[0, 2] = float("nan")                          # only NaNs: position 0, as the scalar loop
+    maps[1, 0, :3] = torch.tensor([-0.0, 0.0, -0.0])  # signed zeros tie: the first is kept, sign included
+    maps[1, 0, 3:] = -1.0
+    maps[2, 3, [5, 20]] = float("inf")
+    r = reduce_maps(maps)
+    exact = _reduce_rows(maps.reshape(-1, shape[2]).numpy())
+    for name, got, want in zip(r._fields, r, exact):
+        want = want.reshape(shape[:2])
+        if name in ("sum", "sum_sq"):
+            np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=name)
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=name)
+    assert np.signbit(r.max[1, 0]) and r.max_at[1, 0] == 0 and r.max_at[0, 1] != 7
+    assert r.max_at[2, 3] == 5 and np.isnan(r.max[0, 2])
+    maxima, sums, positive = max_sum_positive(maps)   # what channel statistics use: the same numbers
+    np.testing.assert_array_equal(maxima, r.max)
+    np.testing.assert_array_equal(sums, r.sum)
+    np.testing.assert_array_equal(positive, r.positive)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("n", [3, 16, 17, 500])
+def test_select_in_order_equals_the_full_sort(largest, n):
+    """The partition-based selection (rows in image order) keeps exactly the rows, in exactly the order, of the
+    full lexsort — with heavy ties (ReLU zeros, signed zeros, repeated values), infinities and NaNs."""
+    rng = np.random.default_rng(n)
+    values = rng.integers(-3, 4, size=(n, 9)).astype(np.float32)   # many ties in every column
+    values[:, 0] = 0.0                                               # a dead channel: every row tied
+    values[::2, 1] = -0.0                                            # -0.0 ties with 0.0
+    values[:, 2] = rng.standard_normal(n)                            # no ties
+    values[n // 2, 3] = np.inf
+    values[0, 4] = -np.inf
+    index = np.sort(rng.choice(10 * n, size=n, replace=False)).astype(np.int64)
+    locations = rng.integers(0, 50, size=(n, 9))
+    for vals in (values, np.where(np.arange(9) == 5, np.nan, values).astype(np.float32)):  # a NaN column: lexsort
+        got = topk.select_in_order(vals, index, locations, 16, largest)
+        want = topk.select(vals, np.ascontiguousarray(np.broadcast_to(index[:, None], vals.shape)), locations, 16,
+                           largest)
+        for field in ("values", "indices", "locations"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(want, field), err_msg=field)
+        np.testing.assert_array_equal(np.signbit(got.values), np.signbit(want.values))

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from layerwalk.analysis._inputs import Progress, recorded_batches, sample_items
-from layerwalk.engine.reductions import reduce_maps
+from layerwalk.analysis._inputs import Progress, reduce_batches, sample_items
+from layerwalk.engine.reductions import max_sum_positive
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,9 @@ def channel_stats(network, dataset=None, n: int = 20, *, seed: int = 0, nodes: l
     dataset = dataset if dataset is not None else network.dataset
     items = sample_items(dataset, n, seed)
     wanted = _nodes(network.graph, nodes)
-    parts: dict[str, list[tuple[torch.Tensor, ...]]] = {k: [] for k in wanted}
-    for _, acts in recorded_batches(network, dataset, items, set(wanted), batch_size, progress):
-        for k in wanted:
-            parts[k].append(_reduce(acts[k]))
+    parts: dict[str, list[tuple[np.ndarray, ...]]] = {k: [] for k in wanted}
+    reduce_batches(network, dataset, items, set(wanted), batch_size, lambda k, a: parts[k].append(_reduce(a)),
+                   progress)
     layers = {k: LayerChannelStats(k, tuple(items), *(np.concatenate([p[i] for p in parts[k]]) for i in range(3)))
               for k in wanted}
     return ChannelStats(getattr(dataset, "id", ""), tuple(items), layers)
@@ -118,9 +117,9 @@ def _nodes(graph, nodes) -> list[str]:
 
 
 def _reduce(a: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(batch, C, …) → per input and channel: max, mean, fraction > 0 — one pass over the maps
-    (``engine.reductions``) instead of three torch reductions."""
+    """(batch, C, …) → per input and channel: max, mean, fraction > 0 (``engine.reductions``: vectorised passes
+    instead of three torch reductions)."""
     flat = a.detach().float().cpu().reshape(a.shape[0], a.shape[1], -1)
-    r = reduce_maps(flat)
+    maxima, sums, positive = max_sum_positive(flat)
     positions = flat.shape[2]
-    return r.max, (r.sum / positions).astype(np.float32), (r.positive / positions).astype(np.float32)
+    return maxima, (sums / positions).astype(np.float32), (positive / positions).astype(np.float32)

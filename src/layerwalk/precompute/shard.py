@@ -82,20 +82,31 @@ def _fill(result, network, dataset, start, stop, params, record, progress) -> No
     entries = 0
     for batch in batches(start, stop, params.batch_size):
         x = torch.cat([network.preprocess(dataset.image(i)) for i in batch]).to(network.device)
-        with torch.inference_mode():
-            outputs = network.captured.run(x, record=record)
-        index = np.arange(batch.start, batch.stop, dtype=np.int64)
-        for layer in layers:
-            maps = as_channel_maps(outputs[layer])
-            pending[layer].append((reduce_maps(maps), index, maps.shape[2]))
-            entries += maps.shape[0] * maps.shape[1]
-        del outputs
+        entries += _reduce_batch(network, x, np.arange(batch.start, batch.stop, dtype=np.int64), record, pending)
         if entries >= _POOL_ENTRIES:
             _flush(result, pending, params.k, embed)
             entries = 0
         if progress:
             progress(len(batch))
     _flush(result, pending, params.k, embed)
+
+
+def _reduce_batch(network, x: torch.Tensor, index: np.ndarray, record: set[str],
+                  pending: dict[str, list[tuple[MapReductions, np.ndarray, int]]]) -> int:
+    """Reduces every recorded output of one batch INSIDE its forward pass, as each is produced: it is read while
+    still in the cache and never kept, so the pass reuses its memory (ResNet50's outputs of a batch of 32 are
+    2.2 GB; reducing them after the pass took 1.2× the CPU time). Returns the (image, channel) rows added."""
+    rows = 0
+
+    def reduce(layer: str, output: torch.Tensor) -> None:
+        nonlocal rows
+        maps = as_channel_maps(output)
+        pending[layer].append((reduce_maps(maps), index, maps.shape[2]))
+        rows += maps.shape[0] * maps.shape[1]
+
+    with torch.inference_mode():
+        network.captured.run(x, record=record, consume=reduce)
+    return rows
 
 
 def _flush(result, pending, k: int, embed: set[str]) -> None:
@@ -119,8 +130,7 @@ def _partial_of(parts: list[tuple[MapReductions, np.ndarray, int]], k: int, embe
 
 
 def _topk_from(values: np.ndarray, at: np.ndarray, index: np.ndarray, k: int, largest: bool) -> topk_mod.TopK:
-    indices = np.ascontiguousarray(np.broadcast_to(index[:, None], values.shape))
-    return topk_mod.select(values.astype(np.float32), indices, at.astype(np.int64), k, largest)
+    return topk_mod.select_in_order(values.astype(np.float32), index, at.astype(np.int64), k, largest)
 
 
 def _merge_partial(a: LayerPartial | None, b: LayerPartial, k: int) -> LayerPartial:

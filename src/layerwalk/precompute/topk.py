@@ -38,6 +38,29 @@ def select(values: np.ndarray, indices: np.ndarray, locations: np.ndarray, k: in
     return TopK(take(values), take(indices), take(locations), largest)
 
 
+def select_in_order(values: np.ndarray, index: np.ndarray, locations: np.ndarray, k: int, largest: bool) -> TopK:
+    """``select`` for rows that are images in ascending index order (``index``: (n,), one per row): the same table.
+
+    A full sort of every column to keep k of thousands of rows was most of the selection's cost. Here each column's
+    k-th best value is found by partitioning (linear); everything better is kept, and of the rows tied with it the
+    first ones in row order (= the smaller image indices) until there are k; only those k are then sorted.
+    """
+    n = len(values)
+    keyed = -values if largest else values
+    if n <= k or np.isnan(keyed).any() or (n > 1 and not (index[1:] > index[:-1]).all()):
+        indices = np.ascontiguousarray(np.broadcast_to(index[:, None], values.shape))
+        return select(values, indices, locations, k, largest)  # NaNs: lexsort's order; few rows: nothing to save
+    kth = np.partition(keyed, k - 1, axis=0)[k - 1]
+    better = keyed < kth
+    tied = keyed == kth
+    room = k - better.sum(axis=0)                   # how many of the tied rows each column still takes
+    keep = better | (tied & (np.cumsum(tied, axis=0) <= room))
+    cols, rows = np.nonzero(keep.T)                  # exactly k per column, by column, rows ascending
+    rows = rows.reshape(values.shape[1], k).T
+    take = lambda a: np.take_along_axis(a, rows, axis=0)  # noqa: E731
+    return select(take(values), index[rows], take(locations), k, largest)
+
+
 def merge(a: TopK | None, b: TopK | None, k: int) -> TopK | None:
     """The top-k of the union of two top-k tables (exact: the union's top-k is inside the two tops)."""
     if a is None or b is None:
