@@ -124,9 +124,11 @@ def test_upload_image_file(client, server):
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (250, 20, 120)).save(buf, "PNG")
     _drop_file(client.page, "pink.png", buf.getvalue(), "image/png")
+    # the toast lives 4 s: wait for it first (on a loaded machine the panels can take longer than that)
+    client.page.wait_for_function("document.querySelector('#lw-toasts').innerText.includes('Uploaded pink.png')",
+                                  timeout=30_000)
     client.page.wait_for_function(f"window.__layerwalk.networks.n0.version > {version}", timeout=30_000)
     client.page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
-    assert "Uploaded pink.png" in client.page.inner_text("#lw-toasts")
     assert client.lw("L.networks.n0.classificationText") == classification_text(server.url)
     assert client.errors == []
 
