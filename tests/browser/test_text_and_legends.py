@@ -52,3 +52,44 @@ def test_text_is_legible_from_where_people_look(demo):
     assert stats["calls"] <= stats["layers"] + 150, stats
     assert demo.lw("L.scene.getObjectByName('world-text').isMesh")
     assert not demo.errors, demo.errors
+
+
+def test_magnifier_shows_the_layers_colour_bar_and_no_stale_tooltip(demo):
+    page = demo.page
+    # a layer of maps with values of both signs (a projection conv: no activation after it)
+    lid = demo.lw("[...L.ctx.views.get('n0').panels.values()].find((p) => p.current && p.current.vmin < 0 && "
+                  "p.current.vmax > 0 && p.node.shape.length === 3).node.id")
+    demo.lw(f"L.jumpToLayer({json.dumps(lid)})")
+    box = demo.lw(f"L.panelScreenBox({json.dumps(lid)})")
+    w, h = box["right"] - box["left"], box["bottom"] - box["top"]
+    for f in (0.06, 0.1, 0.14, 0.2, 0.26):  # a map, not the gap between maps: its channel shows on hover
+        x, y = box["left"] + f * w, box["top"] + f * h
+        page.mouse.move(x, y)
+        page.wait_for_function("!document.getElementById('lw-tooltip').hidden", timeout=20_000)
+        demo.lw("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        if "channel" in page.inner_text("#lw-tooltip"):
+            break
+    assert "channel" in page.inner_text("#lw-tooltip")
+    page.mouse.click(x, y)
+    page.wait_for_function("!document.getElementById('lw-magnifier').hidden", timeout=20_000)
+    page.mouse.move(x + 3, y + 3)  # still over the panel, behind the magnifier
+    demo.lw("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.evaluate("document.getElementById('lw-tooltip').hidden")
+    # the legend's range is the layer's (as the server sent it); zero sits at the layer's zero level
+    current = demo.lw(f"(({{vmin, vmax, zero_level}}) => ({{vmin, vmax, zero_level}}))"
+                      f"(L.ctx.views.get('n0').panels.get({json.dumps(lid)}).current)")
+    legend = page.evaluate("({...document.querySelector('.lw-mag-legend').dataset})")
+    assert float(legend["min"]) == pytest.approx(current["vmin"])
+    assert float(legend["max"]) == pytest.approx(current["vmax"])
+    assert float(legend["zeroAt"]) == pytest.approx(current["zero_level"] / 255)
+    texts = page.evaluate("[...document.querySelectorAll('.lw-mag-legend span')].map((s) => s.textContent)")
+    assert len(texts) == 2 and float(texts[0]) == pytest.approx(current["vmin"], rel=0.01)
+    # exact colours: the bar's ends are the colormap's full blue and pure white, its pivot black (under the tick)
+    px = page.evaluate("""(zeroAt) => {
+      const c = document.querySelector('.lw-colorbar'); const g = c.getContext('2d');
+      const at = (x) => [...g.getImageData(Math.round(x), 7, 1, 1).data].slice(0, 3);
+      return { left: at(0), right: at(c.width - 1), nearZero: at(zeroAt * c.width + 3) };
+    }""", float(legend["zeroAt"]))
+    assert px["right"] == [255, 255, 255] and px["left"] == [64, 133, 255], px
+    assert max(px["nearZero"]) < 40, px
+    page.keyboard.press("Escape")

@@ -26,7 +26,8 @@ export function makePanelInteractive(ctx: AppContext, view: NetworkView, panel: 
       panel.setHighlight(true);
       const lines = describeHit(panel, hit);
       const at = hit.pointer.screenPosition();
-      if (at) ctx.tooltip.show(at.x, at.y, lines);
+      if (ctx.magnifier.isOpen) ctx.tooltip.hide(); // the magnifier covers the panel: its tooltip would be stale
+      else if (at) ctx.tooltip.show(at.x, at.y, lines);
       else ctx.worldTooltip?.show(hit.pointer, hit.point, lines);
     },
     hoverEnd(pointer) {
@@ -37,7 +38,9 @@ export function makePanelInteractive(ctx: AppContext, view: NetworkView, panel: 
     select(hit) {
       const a = panel.current;
       const h = hit.uv && panel.hitAt(hit.uv);
-      if (a && h) ctx.magnifier.open(panel.node.name, a, h.channel);
+      if (!a || !h) return;
+      ctx.magnifier.open(panel.node.name, a, h.channel);
+      ctx.tooltip.hide();
     },
     dragStart(hit) {
       distance = hit.distance;

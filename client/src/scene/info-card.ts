@@ -2,6 +2,7 @@ import type { Vector3 } from 'three';
 import type { GraphNode, Prediction } from '../api/types';
 import type { AtlasSlot } from './quad-atlas';
 import type { ImportanceView, PanelMode } from './attribution-modes';
+import { colorBarLegend, drawColorBar } from './color-bar';
 import { COLORS, FONT, MONO, channelsText, drawHistogram, fitText, formatCount, formatShape, formatValue, roundRect } from './text';
 
 /** Everything an info card shows; the card is repainted from this whenever it changes. */
@@ -169,7 +170,22 @@ function paintActivationHistogram(ctx: CanvasRenderingContext2D, s: InfoCardStat
   ctx.fillStyle = COLORS.dim;
   const range = s.vmin !== null && s.vmax !== null ? `[${formatValue(s.vmin)}, ${formatValue(s.vmax)}]` : 'no input yet';
   ctx.fillText(`activations ${range}`, x, y + 9);
-  if (s.activation) drawHistogram(ctx, s.activation, x, y + 13, w, 40, '#d9dee8', s.zeroLevel !== null ? s.zeroLevel / 255 : undefined);
+  if (!s.activation || s.vmin === null || s.vmax === null || s.zeroLevel === null) return;
+  drawHistogram(ctx, s.activation, x, y + 13, w, 26, '#d9dee8', s.zeroLevel / 255);
+  // the legend: the panel's colours from the layer's minimum to its maximum, the zero pivot ticked and labelled
+  drawColorBar(ctx, x, y + 42, w, 7, s.zeroLevel);
+  const legend = colorBarLegend(s.vmin, s.vmax, s.zeroLevel);
+  ctx.font = `10px ${MONO}`;
+  ctx.fillStyle = COLORS.dim;
+  ctx.fillText(formatValue(legend.min), x, y + 59);
+  ctx.textAlign = 'right';
+  ctx.fillText(formatValue(legend.max), x + w, y + 59);
+  if (legend.zeroAt !== null) {
+    ctx.textAlign = 'center';
+    ctx.fillStyle = COLORS.accent;
+    ctx.fillText('0', Math.min(x + w - 40, Math.max(x + 40, x + legend.zeroAt * w)), y + 59);
+  }
+  ctx.textAlign = 'left';
 }
 
 function paintWeightHistogram(ctx: CanvasRenderingContext2D, s: InfoCardState, x: number, y: number, w: number): void {

@@ -1,21 +1,14 @@
 import { decodeLevel } from '../api/activation-format';
 import type { LayerActivation } from '../api/types';
 import { el } from './dom';
+import { colorBarLegend, colormap, drawColorBar } from '../scene/color-bar';
+import { formatValue } from '../scene/text';
+
 
 export interface Magnifier {
   open(title: string, activation: LayerActivation, channel: number): void;
   close(): void;
   readonly isOpen: boolean;
-}
-
-/** Same colormap as the panel shader, on the CPU: blue below the zero level, black at it, white above. */
-export function colormap(q: number, zero: number): [number, number, number] {
-  if (q < zero) {
-    const t = (zero - q) / Math.max(zero, 1);
-    return [0.25 * 255 * t, 0.52 * 255 * t, 255 * t];
-  }
-  const t = (q - zero) / Math.max(255 - zero, 1);
-  return [255 * t, 255 * t, 255 * t];
 }
 
 /** Magnified view of one feature map with its decoded values (hover readout; numbers in cells when small). */
@@ -28,6 +21,14 @@ export function createMagnifier(parent: HTMLElement): Magnifier {
   const close = el('button', 'lw-close', head, '×');
   const canvas = el('canvas', '', box);
   const readout = el('div', 'lw-mag-readout', box);
+  // the legend: the layer's colour bar from its minimum to its maximum, zero marked
+  const legend = el('div', 'lw-mag-legend', box);
+  const legendMin = el('span', 'lw-legend-min', legend);
+  const bar = el('canvas', 'lw-colorbar', legend);
+  const legendMax = el('span', 'lw-legend-max', legend);
+  const legendZero = el('div', 'lw-legend-zero', box);
+  bar.width = 256;
+  bar.height = 14;
   let current: { a: LayerActivation; channel: number; w: number; h: number } | null = null;
   close.addEventListener('click', () => magnifier.close());
   window.addEventListener('keydown', (e) => e.key === 'Escape' && magnifier.close());
@@ -71,6 +72,17 @@ export function createMagnifier(parent: HTMLElement): Magnifier {
       if (w * h <= 256) paintValues(ctx, a, channel, w, h, scale);
       const range = `[${decodeLevel(lo, a.vmin, a.vmax).toPrecision(3)}, ${decodeLevel(hi, a.vmin, a.vmax).toPrecision(3)}]`;
       title.textContent = `${text} · channel ${channel} · ${w}×${h} · range ${range}`;
+      const lg = colorBarLegend(a.vmin, a.vmax, a.zero_level);
+      const barCtx = bar.getContext('2d')!;
+      barCtx.clearRect(0, 0, bar.width, bar.height);
+      drawColorBar(barCtx, 0, 3, bar.width, bar.height - 6, a.zero_level);
+      legendMin.textContent = formatValue(lg.min);
+      legendMax.textContent = formatValue(lg.max);
+      legendZero.textContent = lg.zeroAt === null ? 'layer colours: blue < 0 < white (0 is outside this range)'
+        : 'layer colours: blue = negative · black = 0 (orange tick) · white = positive';
+      legend.dataset.min = String(lg.min);
+      legend.dataset.max = String(lg.max);
+      legend.dataset.zeroAt = String(lg.zeroAt);
       readout.textContent = 'hover for values';
       box.hidden = false;
       document.exitPointerLock?.();

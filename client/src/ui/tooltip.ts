@@ -5,7 +5,7 @@ export interface Tooltip {
   hide(): void;
 }
 
-/** Small text box that follows the pointer. */
+/** Small text box that follows the pointer, always inside the window. */
 export function createTooltip(parent: HTMLElement): Tooltip {
   const tip = el('div', 'lw-tooltip', parent);
   tip.id = 'lw-tooltip';
@@ -18,8 +18,13 @@ export function createTooltip(parent: HTMLElement): Tooltip {
         tip.textContent = text;
         last = text;
       }
-      tip.style.transform = `translate(${Math.round(x + 16)}px, ${Math.round(y + 16)}px)`;
       tip.hidden = false;
+      // kept on screen: flipped to the pointer's other side where it would leave the window
+      const w = tip.offsetWidth;
+      const h = tip.offsetHeight;
+      const left = x + 16 + w > window.innerWidth ? Math.max(0, x - 16 - w) : x + 16;
+      const top = y + 16 + h > window.innerHeight ? Math.max(0, y - 16 - h) : y + 16;
+      tip.style.transform = `translate(${Math.round(left)}px, ${Math.round(top)}px)`;
     },
     hide() {
       tip.hidden = true;
