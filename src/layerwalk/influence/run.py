@@ -175,7 +175,8 @@ def _compute(method, model, layers, train: TrainingSet, qx, qy, options, seed, w
 def _ekfac(model, layers, train, qx, qy, options, seed, want_self, folder, report):
     params = EkfacParams(**options["ekfac"])
     factor_key = _cache.cache_key(weights=_cache.weights_fingerprint(model), data=train.spec, layers=layers,
-                                  fisher=params.fisher, dtype=str(params.dtype), seed=seed)
+                                  fisher=params.fisher, dtype=str(params.dtype), seed=seed,
+                                  factor_examples=params.factor_examples)
     ek = EkfacInfluence(model, layers, train.inputs, train.labels, folder / "factors" / factor_key, params, seed)
     ek.fit_factors(lambda f, m: report(0.4 * f, m))
     scores = ek.pairwise(qx, qy, lambda f, m: report(0.4 + (0.4 if want_self else 0.6) * f, m))
