@@ -162,6 +162,14 @@ export class ApiClient {
       this.http.GET('/api/networks/{nid}/featurevis', { params: { path: { nid } } }));
   }
 
+  /** Start an influence job for the network's current input: which training images helped or hurt its decision. */
+  startInfluence(nid: string, request: components['schemas']['InfluenceRequest']): Promise<JobCreated> {
+    return this.call(
+      `start the influence job of ${nid}`,
+      this.http.POST('/api/networks/{nid}/influence', { params: { path: { nid } }, body: request }),
+    );
+  }
+
   attributionMethods(): Promise<AttributionMethod[]> {
     return this.call('list the attribution methods', this.http.GET('/api/attribution/methods'));
   }

@@ -39,6 +39,8 @@ import { RenderGate } from './render-gate';
 import { makeCardsInteractive, makePanelInteractive } from './layer-interaction';
 import { addMethodPicker } from './method-picker';
 import { addDatasetExamples } from './dataset-examples';
+import { addProponentWall } from './influence';
+import { influenceDebug } from './influence-debug';
 import { createLayerFlight } from './layer-flight';
 import { featureVisPanel, restoreFeatureVis } from './featurevis';
 import type { LayerFlight } from './layer-flight';
@@ -99,7 +101,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   Object.assign(debug, { vr: vr.debug, attribution: attributionDebug(ctx), examples: examplesDebug(ctx) });
   installAttributionKeys(ctx);
   const charts = installCharts(ctx);
-  Object.assign(debug, { charts: chartsDebug(ctx, charts), orientation: orientation.debug });
+  Object.assign(debug, { charts: chartsDebug(ctx, charts), orientation: orientation.debug, influence: influenceDebug(ctx) });
   const probe = installProbeTools(ctx, charts);
   Object.assign(debug, { probing: probe.debug });
   startRenderLoop(ctx, vr, flight, orientation.update);
@@ -190,7 +192,7 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
     const dataset = datasets.find((d) => d.id === did);
     if (!dataset || shown.has(dataset.id)) continue;
     shown.add(dataset.id);
-    addDatasetPanel(ctx, dataset, view);
+    addProponentWall(ctx, view, addDatasetPanel(ctx, dataset, view));
   }
 }
 
