@@ -14,7 +14,9 @@ def add_influence(sub) -> None:
 
     p = sub.add_parser("influence", help="training-data attribution of a 'layerwalk train' run: proponents, "
                                          "opponents and self-influence per layer (EK-FAC, LiSSA, TracIn)")
-    p.add_argument("run", help="'layerwalk train' output folder (its config, weights and checkpoints are used)")
+    # dest "folder": "run" is taken by set_defaults(run=...), the command's function
+    p.add_argument("folder", metavar="run",
+                   help="'layerwalk train' output folder (its config, weights and checkpoints are used)")
     p.add_argument("--method", choices=METHODS, default="ekfac")
     p.add_argument("--queries", default="0-3", help="test-set images to explain, e.g. 0-9,15 (default 0-3)")
     p.add_argument("--train-limit", type=int, help="score only the first N training images")
@@ -27,6 +29,8 @@ def add_influence(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--out", required=True, help="folder for influence.json and influence.safetensors")
+    p.add_argument("--report", help="also write a self-contained HTML report here: each query's top proponents and "
+                                    "opponents as thumbnails with scores, overall and per layer")
     p.set_defaults(run=_run_influence)
 
 
@@ -53,7 +57,7 @@ def _run_influence(args) -> int:
     from layerwalk.influence.run import influence
     from layerwalk.influence.run_data import load_run_data
 
-    data = load_run_data(args.run)
+    data = load_run_data(args.folder)
     queries = parse_indices(args.queries)
     if max(queries) >= len(data.test):
         raise SpecError(f"--queries goes up to {max(queries)}, but the test set has {len(data.test)} images")
@@ -64,7 +68,7 @@ def _run_influence(args) -> int:
     result = influence(data.model, train, data.test.inputs[queries], method=args.method, layers=layers,
                        self_influence=not args.no_self_influence and args.method != "lissa",
                        damping=args.damping, seed=args.seed, cache=not args.no_cache,
-                       checkpoints=args.run if args.method == "tracin" else None,
+                       checkpoints=args.folder if args.method == "tracin" else None,
                        lissa=LissaParams(scale=args.lissa_scale, depth=args.lissa_depth),
                        progress=lambda f, m: (bar.update(round(100 * f) - bar.n), bar.set_postfix_str(m)))
     bar.close()
@@ -76,10 +80,23 @@ def _run_influence(args) -> int:
     if result.self_influence_per_layer is not None:
         tensors["self_influence"] = result.self_influence_per_layer.contiguous()
     save_file(tensors, str(out / "influence.safetensors"), metadata={"layers": json.dumps(list(result.layers))})
+    if args.report:
+        from layerwalk.influence.report import write_report
+
+        pixels = data.test.display if data.test.display is not None else data.test.inputs
+        write_report(result, pixels[queries], args.report, top=args.top,
+                     query_names=[f"test image {i} (labelled {_label(data.test, i)})" for i in queries],
+                     title=f"layerwalk influence: {Path(args.folder).name}")
+        print(f"wrote {args.report}")
     _print_summary(summary, queries)
     print(f"wrote {out / 'influence.json'} and {out / 'influence.safetensors'} ({result.seconds:.1f} s"
           f"{', cached' if result.cached else ''})")
     return 0
+
+
+def _label(images, i: int) -> str:
+    label = int(images.labels[i])
+    return images.class_names[label] if label < len(images.class_names) else str(label)
 
 
 def _print_summary(summary: dict, queries: list[int]) -> None:
