@@ -83,7 +83,7 @@ def bench_covidresnet(args) -> None:
     nothing cached), then LiSSA and TracIn on the same queries and training images; the ratio is LiSSA's time over
     EK-FAC's, measured in this run."""
     model, train, queries = _fashion(args.train, args.queries, args.run)
-    layers = influence_layers(model)
+    layers = influence_layers(model) if args.layers == "all" else influence_layers(model)[-1:]
     base = {"what": "covidresnet", "train": len(train), "queries": len(queries), "layers": len(layers)}
     ekfac = EkfacParams(batch_size=64, factor_examples=args.factor_examples)
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,8 +97,8 @@ def bench_covidresnet(args) -> None:
         if method not in args.methods.split(","):
             continue
         seconds[method], _ = _timed(lambda method=method, options=options: layerwalk.influence(
-            model, train, queries, method=method, self_influence=False, cache=False, cache_dir=_fresh(), **options),
-            args.repeats)
+            model, train, queries, method=method, layers=args.layers, self_influence=False, cache=False,
+            cache_dir=_fresh(), **options), args.repeats)
         pairs = len(train) * len(queries)
         _emit(**base, method=method, step="factors+scores" if method == "ekfac" else "scores",
               seconds=round(seconds[method], 2), per_pair_us=round(1e6 * seconds[method] / pairs, 1),
@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--factor-examples", type=int, default=1000,
                         help="EK-FAC fits its factors on the first N training images (covidresnet)")
     parser.add_argument("--methods", default="ekfac,tracin,lissa", help="covidresnet: which methods to time")
+    parser.add_argument("--layers", choices=("all", "last"), default="all", help="covidresnet: layers scored")
     parser.add_argument("--convex-depth", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", default="0,1", help="mislabeled: seeds of the experiment")
