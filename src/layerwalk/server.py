@@ -44,6 +44,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE", help=_help("config") + " (or LAYERWALK_CONFIG)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: auto")
     parser.add_argument("--detail", choices=["layers", "ops"], help="graph detail (default: layers)")
+    parser.add_argument("--layout", choices=["auto", "conveyor", "wrap"], help=_help("layout") + " (default: auto)")
     parser.add_argument("--host", help=_help("host") + " (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--allowed-host", dest="allowed_hosts", action="append", metavar="NAME",
@@ -62,7 +63,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """The flags that were given, over the environment and the TOML file, with the demo defaults filled in."""
-    names = ("config", "datasets", "host", "port", "device", "detail", "auth", "token", "allowed_hosts",
+    names = ("config", "datasets", "host", "port", "device", "detail", "layout", "auth", "token", "allowed_hosts",
              "cors_origins", "precomputed")
     flags = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
     if getattr(args, "network_args", None):

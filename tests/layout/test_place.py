@@ -4,25 +4,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layerwalk.layout import channel_grid, layout_graph, panel_size
+from layerwalk.layout import channel_grid, layout_graph, panel_size, view_distance
 
 from .checks import assert_edges_avoid_panels, assert_edges_forward, assert_no_overlaps
 from .graphs import ALL, GraphBuilder, inception_like, nested_branches, resnet_like
 
 
+@pytest.mark.parametrize("arrangement", ["conveyor", "wrap"])
 @pytest.mark.parametrize("name", sorted(ALL))
-def test_invariants_on_hand_built_graphs(name):
-    layout = layout_graph(ALL[name]())
+def test_invariants_on_hand_built_graphs(name, arrangement):
+    layout = layout_graph(ALL[name](), arrangement)
+    assert layout["arrangement"] == arrangement
     assert_no_overlaps(layout)
     assert_edges_forward(layout)
     assert_edges_avoid_panels(layout)
 
 
+@pytest.mark.parametrize("arrangement", ["conveyor", "wrap"])
 @pytest.mark.parametrize("name", sorted(ALL))
-def test_layout_shape_follows_the_contract(name):
+def test_layout_shape_follows_the_contract(name, arrangement):
     graph = ALL[name]()
-    layout = layout_graph(graph)
-    assert set(layout) == {"nodes", "edges", "bounds", "origin"}
+    layout = layout_graph(graph, arrangement)
+    assert set(layout) == {"nodes", "edges", "bounds", "origin", "arrangement"}
     assert set(layout["nodes"]) == {n["id"] for n in graph["nodes"]}
     for p in layout["nodes"].values():
         assert set(p) == {"x", "y", "z", "width", "height", "stage", "lane", "grid"}
@@ -121,9 +124,43 @@ def random_dags(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(random_dags())
-def test_invariants_on_random_dags(graph):
-    layout = layout_graph(graph)
+@given(random_dags(), st.sampled_from(["conveyor", "wrap"]))
+def test_invariants_on_random_dags(graph, arrangement):
+    layout = layout_graph(graph, arrangement)
     assert_no_overlaps(layout)
     assert_edges_forward(layout)
     assert_edges_avoid_panels(layout)
+
+
+def test_stage_gaps_leave_room_to_view_each_panel():
+    """From a panel's viewing spot (view_distance in front of it) every panel of an earlier stage is behind."""
+    layout = layout_graph(resnet_like(blocks=4))
+    nodes = layout["nodes"]
+    for nid, p in nodes.items():
+        eye_z = p["z"] + view_distance(panel_size(tuple(next(n["shape"] for n in resnet_like(blocks=4)["nodes"]
+                                                                if n["id"] == nid))))
+        for other, q in nodes.items():
+            if q["stage"] < p["stage"]:
+                assert q["z"] > eye_z, (nid, other)
+
+
+def test_wrap_cuts_a_long_network_into_columns_of_similar_length():
+    graph = resnet_like(blocks=40, size=56)
+    conveyor, wrap = layout_graph(graph, "conveyor"), layout_graph(graph, "wrap")
+    length = -conveyor["bounds"]["min"][2]
+    assert length > 200
+    assert -wrap["bounds"]["min"][2] < 0.35 * length
+    columns = sorted({round(p["x"] - p["lane"] * 0, 1) for p in wrap["nodes"].values() if p["lane"] == 0})
+    assert len(columns) >= 4
+    assert layout_graph(graph, "auto")["arrangement"] == "wrap"
+    assert layout_graph(resnet_like(blocks=1), "auto")["arrangement"] == "conveyor"
+    # every wrap cut is after an add (where only one edge crosses), never inside a block
+    for e in wrap["edges"]:
+        a, b = wrap["nodes"][e["from"]], wrap["nodes"][e["to"]]
+        if a["x"] != b["x"] and a["lane"] == b["lane"] == 0:
+            assert e["from"].endswith(".add") or e["from"] == "conv1", e
+
+
+def test_unknown_arrangement_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown arrangement 'spiral'.*conveyor"):
+        layout_graph(resnet_like(blocks=1), "spiral")

@@ -5,6 +5,7 @@ import type {
   ActivationSet,
   AnalysisRequest,
   AnalysisSelection,
+  Arrangement,
   AttributionMethod,
   AttributionRequest,
   AttributionResult,
@@ -82,8 +83,10 @@ export class ApiClient {
     return this.call('list the networks', this.http.GET('/api/networks'));
   }
 
-  graph(nid: string): Promise<NetworkGraph> {
-    return this.call(`load the graph of ${nid}`, this.http.GET('/api/networks/{nid}/graph', { params: { path: { nid } } }));
+  /** the graph and its layout; `arrangement` overrides the server's --layout for this network */
+  graph(nid: string, arrangement?: Arrangement): Promise<NetworkGraph> {
+    return this.call(`load the graph of ${nid}`,
+      this.http.GET('/api/networks/{nid}/graph', { params: { path: { nid }, query: arrangement ? { arrangement } : {} } }));
   }
 
   datasets(): Promise<DatasetInfo[]> {

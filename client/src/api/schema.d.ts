@@ -1810,6 +1810,12 @@ export interface components {
                 number,
                 number
             ];
+            /**
+             * Arrangement
+             * @description conveyor: one line of stages along -z (the paper's); wrap: that line cut into columns side by side
+             * @enum {string}
+             */
+            arrangement: "conveyor" | "wrap";
         };
         /** LayoutEdge */
         LayoutEdge: {
@@ -2239,7 +2245,10 @@ export interface operations {
     };
     getGraph: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description conveyor (one line), wrap (columns side by side) or auto (wrap long networks); default: the server's --layout */
+                arrangement?: ("auto" | "conveyor" | "wrap") | null;
+            };
             header?: never;
             path: {
                 /** @description network id, e.g. n0 */

@@ -11,6 +11,8 @@ export type LayoutNode = Schemas['LayoutNode'];
 export type LayoutEdge = Schemas['LayoutEdge'];
 export type Layout = Schemas['Layout'];
 export type NetworkGraph = Schemas['GraphResponse'];
+/** how a network's layers are arranged: the server's choice (auto), one line, or columns side by side */
+export type Arrangement = NonNullable<operations['getGraph']['parameters']['query']>['arrangement'] & string;
 
 export type DatasetInfo = Schemas['DatasetInfo'];
 export type DatasetItem = Schemas['DatasetItem'];

@@ -2,6 +2,7 @@ import { Timer } from 'three';
 import { ApiClient, ApiError } from '../api/client';
 import { subscribeServerEvents } from '../api/server-events';
 import type { DatasetInfo, NetworkInfo } from '../api/types';
+import { arrangementOf } from '../graph/arrangement-choice';
 import { networkOffsets } from '../graph/network-offsets';
 import { createDesktopLocomotion } from '../input/desktop-locomotion';
 import { DesktopPointer } from '../input/desktop-pointer';
@@ -112,7 +113,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     const [networks, datasets] = empty ? [[], []] : await Promise.all([ctx.api.networks(), ctx.api.datasets()]);
     if (!progress.sceneReady) {
       // built once; a retry after a failed first load only reloads the activations
-      const graphs = await Promise.all(networks.map((n) => ctx.api.graph(n.id)));
+      const graphs = await Promise.all(networks.map((n) => ctx.api.graph(n.id, arrangementOf(location.search, n.id))));
       buildScene(ctx, networks, datasets, graphs);
       showGraphNotes(overlay, networks.map((n, i) => ({ name: n.name, notes: graphs[i].notes })));
       charts.linkViews();

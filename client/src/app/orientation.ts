@@ -1,5 +1,8 @@
 import { Quaternion, Vector3 } from 'three';
-import { moduleTree } from '../graph/module-tree';
+import { withArrangement } from '../graph/arrangement-choice';
+import { moduleTree, stagesAndBlocks } from '../graph/module-tree';
+import { createModuleGroups } from '../scene/module-groups';
+import type { ModuleGroups } from '../scene/module-groups';
 import { stationSpot } from '../scene/network-view';
 import { createLayerTree } from '../ui/layer-tree';
 import { createMinimap } from '../ui/minimap';
@@ -7,6 +10,7 @@ import type { AppContext } from './context';
 import { layerInView } from './layer-in-view';
 import type { LayerInView } from './layer-in-view';
 import { createLayerVisibility } from './layer-visibility';
+import { coverFromFlySpots } from './view-cover';
 
 const _lastPos = new Vector3(Infinity, 0, 0);
 const _lastRot = new Quaternion();
@@ -25,9 +29,11 @@ export function installOrientation(ctx: AppContext, overlay: HTMLElement) {
     only: visibility.only,
     showAll: visibility.showAll,
     fly: (nid, lid) => ctx.flyToLayerOf(nid, lid),
+    arrange: (nid, arrangement) => location.assign(withArrangement(location.search, nid, arrangement, [...ctx.views.keys()])),
   });
   const minimap = createMinimap(overlay, (nid, lid) => ctx.flyToLayerOf(nid, lid));
   let current: LayerInView | null = null;
+  const groups = new Map<string, ModuleGroups>();
   const mapScene = () => minimap.setScene(
     [...ctx.views.values()].flatMap((view) => [...view.panels].map(([lid, p]) => ({
       nid: view.info.id, lid, x: view.offsetX + p.home.x, z: p.home.z, width: p.size.x,
@@ -46,10 +52,18 @@ export function installOrientation(ctx: AppContext, overlay: HTMLElement) {
   return {
     visibility, tree, minimap,
     sceneBuilt() {
-      tree.setNetworks([...ctx.views.values()].map((view) => ({
-        id: view.info.id, name: view.info.name,
+      const networks = [...ctx.views.values()].map((view) => ({
+        id: view.info.id, name: view.info.name, arrangement: view.graph.layout.arrangement,
         tree: moduleTree([...view.panels.values()].map((p) => p.node)),
-      })));
+      }));
+      tree.setNetworks(networks);
+      for (const n of networks) {
+        const view = ctx.views.get(n.id)!;
+        const { stages, blocks } = stagesAndBlocks(n.tree);
+        const g = createModuleGroups(view.graph, n.name, view.offsetX, stages, blocks, ctx.labelAtlas);
+        ctx.world.scene.add(g.object);
+        groups.set(n.id, g);
+      }
       mapScene();
     },
     update() {
@@ -74,6 +88,12 @@ export function installOrientation(ctx: AppContext, overlay: HTMLElement) {
       get marker() {
         return minimap.marker;
       },
+      /** per layer: the most of its panel another panel covers from its fly-to spot (see view-cover.ts) */
+      coverFromFlySpots: (nid = 'n0') => coverFromFlySpots(ctx, nid),
+      /** the stage, block and network labels of a network: text, kind and world centre */
+      groupLabels: (nid = 'n0') => (groups.get(nid)?.labels ?? []).map((l) => ({
+        text: l.text, kind: l.kind, at: [l.slot.matrix.elements[12], l.slot.matrix.elements[13], l.slot.matrix.elements[14]],
+      })),
       /** page position of a floor point on the minimap */
       mapPoint: (x: number, z: number) => minimap.pagePoint(x, z),
     },

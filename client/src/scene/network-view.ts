@@ -277,10 +277,16 @@ function emptyCard(node: GraphNode, isOutput: boolean): InfoCardState {
   };
 }
 
-/** Where the input canvas stands: the layout's origin, moved in front of the input panel if that stands there. */
+/**
+ * Where the input canvas stands: the layout's origin, moved in front of the input panel if that stands there —
+ * behind the spot one views the input panel from (the layout's `view_distance`, same field of view), so the canvas
+ * never covers it.
+ */
 export function stationSpot(graph: NetworkGraph): [number, number] {
   const [ox, oz] = graph.layout.origin;
   const input = graph.layout.nodes[graph.nodes[0]?.id ?? 'input'];
-  if (input && Math.abs(input.x - ox) < input.width / 2 + 0.5 && Math.abs(input.z - oz) < 1.0) return [ox, input.z + 1.4];
-  return [ox, oz];
+  if (!input || Math.abs(input.x - ox) >= input.width / 2 + 0.5 || Math.abs(input.z - oz) >= 1.0) return [ox, oz];
+  const tan = Math.tan((34 * Math.PI) / 180) * 0.9;
+  const view = Math.max((0.5 + input.height) / 2 / tan, Math.max(input.width, 0.64) / 2 / (tan * 1.6)) * 1.1 + 0.1;
+  return [ox, input.z + Math.max(1.4, view + 0.5)];
 }

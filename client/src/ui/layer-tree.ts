@@ -5,6 +5,8 @@ export interface LayerTreeNetwork {
   id: string;
   name: string;
   tree: TreeModule;
+  /** the arrangement its layout uses (conveyor, wrap) */
+  arrangement: string;
 }
 
 /** What the tree reads and does; the app wires it to the layer visibility and the fly-to. */
@@ -14,6 +16,8 @@ export interface LayerTreeModel {
   only(nid: string, lids: readonly string[]): void;
   showAll(): void;
   fly(nid: string, lid: string): void;
+  /** lay the network out again in another arrangement */
+  arrange(nid: string, arrangement: 'conveyor' | 'wrap'): void;
 }
 
 export interface LayerTree {
@@ -49,6 +53,11 @@ export function createLayerTree(parent: HTMLElement, model: LayerTreeModel): Lay
     const q = search.value.trim().toLowerCase();
     body.replaceChildren(...networks.flatMap((n) => {
       const title = el('div', 'lw-tree-net', undefined, n.name);
+      const select = el('select', 'lw-tree-layout', title);
+      select.title = 'layout: one line (the paper\'s conveyor) or columns side by side';
+      select.dataset.nid = n.id;
+      for (const a of ['conveyor', 'wrap'] as const) select.add(new Option(a, a, false, a === n.arrangement));
+      select.addEventListener('change', () => model.arrange(n.id, select.value as 'conveyor' | 'wrap'));
       return [title, ...itemRows(n, n.tree.children, 0, q)];
     }));
   };

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535, description="0 = any free port")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     detail: Literal["layers", "ops"] = Field(default="layers", description="graph detail")
+    layout: Literal["auto", "conveyor", "wrap"] = Field(
+        default="auto", description="arrangement of the layers: conveyor (one line along -z, the paper's), wrap "
+                                    "(that line cut into columns side by side), auto (wrap networks longer than 120 m)")
     auth: bool | None = Field(default=None, description="require the token (default: only off literal loopback)")
     token: str | None = Field(default=None, description="the access token (default: generated when auth is on)")
     allowed_hosts: list[str] = Field(

@@ -70,6 +70,9 @@ class Layout(BaseModel):
     edges: list[LayoutEdge]
     bounds: Bounds
     origin: tuple[float, float] = Field(description="[x, z] of the input layer on the floor")
+    arrangement: Literal["conveyor", "wrap"] = Field(
+        description="conveyor: one line of stages along -z (the paper's); "
+                    "wrap: that line cut into columns side by side")
 
 
 class GraphResponse(BaseModel):

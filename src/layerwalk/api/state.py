@@ -47,7 +47,7 @@ class NetworkEntry:
     cache_bytes: int = 48 << 20
     _cache: OrderedDict[tuple[object, ...], _Slot] = field(default_factory=OrderedDict)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock)
-    _layout: dict[str, Any] | None = None
+    _layouts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by arrangement
 
     def cached(self, key: tuple[object, ...], compute: Callable[[], bytes | Parts]) -> bytes | Parts:
         """Payload cache keyed by (version, …): concurrent readers of one input share one encoding. Least recently

@@ -7,8 +7,15 @@ Algorithm (all deterministic, no randomness):
 3. every other node joins a *chain* (it continues the chain of a precursor whose chain ends there, else starts one);
    a chain reserves its lane from the stage after its fork until the stage before its last join, and chains get
    lanes by interval colouring, closest to the lane they fork from (+1, -1, +2, -2, …);
-4. lane widths come from the widest panel in the lane, stage gaps from the widest panels around the gap, so no two
-   panels overlap; edges switch lanes only between stages and take a side rail when their lane is blocked.
+4. lane widths come from the widest panel in the lane; a stage gap is at least the distance a viewer stands from
+   the panels behind it to see them whole, so from a layer's fly-to spot the layers before it are behind the viewer
+   (the conveyor no longer hides the panel one looks at); edges switch lanes only between stages and take a side
+   rail when their lane is blocked.
+
+Arrangements: ``"conveyor"`` (the paper's: one line of stages along -z) and ``"wrap"`` (the same line cut into
+columns of about ``WRAP_LENGTH`` metres standing side by side, like text wrapped into newspaper columns; cuts go
+where the fewest edges cross, and an edge into a later column runs back along the corridor between the columns).
+``"auto"`` wraps networks whose conveyor would be longer than ``AUTO_WRAP_LENGTH``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,17 @@ MIN_HEIGHT, MAX_HEIGHT = 0.25, 4.0
 FLOOR_CLEARANCE = 0.5  # panels float above the floor so the edges on the floor stay visible
 LANE_GAP = 0.6
 STAGE_GAP = 1.0
+# The viewer the spacing is made for: the client's 68° vertical field of view, 0.9 of it used for framing, at a
+# 16:10 window; the layer's card (0.48 m) stands under its panel. A headset's wider view only needs less room.
+VIEW_TAN = math.tan(math.radians(34)) * 0.9
+VIEW_ASPECT = 1.6
+CARD_WIDTH = 0.64
+VIEW_MARGIN = 0.5  # metres between the viewer and the panel behind them
+ARRANGEMENTS = ("auto", "conveyor", "wrap")
+AUTO_WRAP_LENGTH = 120.0
+WRAP_LENGTH = 45.0
+CORRIDOR = 3.0  # floor between two columns of the wrap: room to walk and for the edges running back
+ENTRY = 1.2  # how far in front of a column's first stage the edges coming from an earlier column arrive
 
 
 @dataclass(frozen=True)
@@ -52,18 +70,31 @@ def panel_size(shape: tuple[int, ...]) -> PanelSize:
     return PanelSize(_clamp(width, MIN_WIDTH, MAX_WIDTH), _clamp(height, MIN_HEIGHT, MAX_HEIGHT), (cols, rows))
 
 
-def layout_graph(graph: Any) -> dict[str, Any]:
+def view_distance(size: PanelSize) -> float:
+    """How far in front of a panel a viewer stands to see it and its card whole (the client's fly-to spot)."""
+    half_height = (FLOOR_CLEARANCE + size.height) / 2
+    half_width = max(size.width, CARD_WIDTH) / 2
+    return max(half_height / VIEW_TAN, half_width / (VIEW_TAN * VIEW_ASPECT)) * 1.1 + 0.1
+
+
+def layout_graph(graph: Any, arrangement: str = "conveyor") -> dict[str, Any]:
     """Lay out a ``LayerGraph`` (or its dict) and return the LAYOUT dict of docs/architecture.md.
+
+    ``arrangement``: ``"conveyor"`` (one line), ``"wrap"`` (columns side by side) or ``"auto"`` (wrap when the
+    conveyor would be longer than ``AUTO_WRAP_LENGTH`` metres); the result says which one was used.
 
     >>> g = {"nodes": [{"id": "input", "shape": [3, 8, 8], "precursors": []},
     ...                {"id": "output", "shape": [10], "precursors": ["input"], "label": "linear"}]}
     >>> layout_graph(g)["nodes"]["output"]["stage"]
     1
     """
+    if arrangement not in ARRANGEMENTS:
+        raise ValueError(f"unknown arrangement {arrangement!r}: use one of {', '.join(ARRANGEMENTS)}")
     nodes = layout_nodes(graph)
     if not nodes:
-        return {"nodes": {}, "edges": [], "bounds": {"min": [0, 0, 0], "max": [0, 0, 0]}, "origin": [0.0, 0.0]}
-    return _Placer(nodes).run()
+        return {"nodes": {}, "edges": [], "bounds": {"min": [0, 0, 0], "max": [0, 0, 0]}, "origin": [0.0, 0.0],
+                "arrangement": "conveyor" if arrangement == "auto" else arrangement}
+    return _Placer(nodes).run(arrangement)
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
@@ -81,15 +112,20 @@ class _Placer:
                 self.consumers[p].append(n.id)
         self.size = {n.id: panel_size(n.shape) for n in nodes}
 
-    def run(self) -> dict[str, Any]:
+    def run(self, arrangement: str) -> dict[str, Any]:
         self.stage = self._stages()
         self.lane = self._lanes()
         self._positions()
+        if arrangement == "auto":
+            arrangement = "wrap" if -self.stage_z[-1] > AUTO_WRAP_LENGTH else "conveyor"
+        self.column = [0] * len(self.stage_z)  # column of each stage
+        if arrangement == "wrap":
+            self._wrap()
         out_nodes = {n.id: self._node_dict(n.id) for n in self.nodes}
         edges = [self._edge(p, n.id) for n in self.nodes for p in self.prec[n.id]]
         first = self.nodes[0].id
         return {"nodes": out_nodes, "edges": edges, "bounds": self._bounds(edges),
-                "origin": [self.x[first], self.z[first]]}
+                "origin": [self.x[first], self.z[first]], "arrangement": arrangement}
 
     # --- stages and lanes -------------------------------------------------------------------------------------
     def _stages(self) -> dict[str, int]:
@@ -161,14 +197,67 @@ class _Placer:
                 k += side
         self.lane_w = lane_w
         last = max(self.stage.values())
+        view_d: dict[int, float] = defaultdict(float)
+        for n in self.nodes:
+            view_d[self.stage[n.id]] = max(view_d[self.stage[n.id]], view_distance(self.size[n.id]))
         self.stage_z = [0.0]
         for s in range(last):
-            self.stage_z.append(self.stage_z[-1] - (STAGE_GAP + 0.25 * max(stage_w[s], stage_w[s + 1])))
+            gap = max(STAGE_GAP + 0.25 * max(stage_w[s], stage_w[s + 1]), view_d[s + 1] + VIEW_MARGIN)
+            self.stage_z.append(self.stage_z[-1] - gap)
+        self.col_x = [0.0]  # x shift of each column (the wrap)
         self.x = {n.id: self.lane_x[self.lane[n.id]] for n in self.nodes}
         self.z = {n.id: self.stage_z[self.stage[n.id]] for n in self.nodes}
         self.occupied: dict[int, set[int]] = defaultdict(set)
         for n in self.nodes:
             self.occupied[self.lane[n.id]].add(self.stage[n.id])
+
+    # --- the wrap: columns side by side ------------------------------------------------------------------------
+    def _wrap(self) -> None:
+        starts = self._column_starts()
+        for c, s0 in enumerate(starts):
+            end = starts[c + 1] if c + 1 < len(starts) else len(self.stage_z)
+            top = self.stage_z[s0]
+            for s in range(s0, end):
+                self.column[s] = c
+                self.stage_z[s] -= top
+        lo: dict[int, float] = defaultdict(lambda: math.inf)
+        hi: dict[int, float] = defaultdict(lambda: -math.inf)
+        for n in self.nodes:  # a column's extent: its lanes with half a lane gap each side (where the rails run)
+            c, lane = self.column[self.stage[n.id]], self.lane[n.id]
+            half = (self.lane_w[lane] + LANE_GAP) / 2
+            lo[c] = min(lo[c], self.lane_x[lane] - half)
+            hi[c] = max(hi[c], self.lane_x[lane] + half)
+        self.col_x = [0.0]
+        for c in range(1, len(starts)):
+            self.col_x.append(self.col_x[-1] + hi[c - 1] - lo[c] + CORRIDOR)
+        self.corridor_x = [self.col_x[c] + hi[c] + CORRIDOR / 2 for c in range(len(starts))]
+        self.col_start = starts
+        for n in self.nodes:
+            self.x[n.id] = self.lane_x[self.lane[n.id]] + self.col_x[self.column[self.stage[n.id]]]
+            self.z[n.id] = self.stage_z[self.stage[n.id]]
+
+    def _column_starts(self) -> list[int]:
+        """First stage of each column: columns of about equal length, cut where the fewest layers feed across the
+        cut (after a join, not inside a block), then the fewest edges."""
+        sources: list[set[str]] = [set() for _ in range(len(self.stage_z) + 1)]  # of edges from stage < b to >= b
+        edges = [0] * (len(self.stage_z) + 1)
+        for n in self.nodes:
+            for p in self.prec[n.id]:
+                for b in range(self.stage[p] + 1, self.stage[n.id] + 1):
+                    sources[b].add(p)
+                    edges[b] += 1
+        crossing = [(len(sources[b]), edges[b]) for b in range(len(edges))]
+        total = -self.stage_z[-1]
+        target = total / max(1, math.ceil(total / WRAP_LENGTH))
+        starts = [0]
+        while -self.stage_z[-1] + self.stage_z[starts[-1]] > 1.3 * target:
+            z0 = self.stage_z[starts[-1]]
+            window = [b for b in range(starts[-1] + 1, len(self.stage_z))
+                      if 0.7 * target <= z0 - self.stage_z[b] <= 1.3 * target]
+            if not window:
+                break
+            starts.append(min(window, key=lambda b: (crossing[b], abs(z0 - self.stage_z[b] - target))))
+        return starts
 
     def _node_dict(self, nid: str) -> dict[str, Any]:
         size = self.size[nid]
@@ -184,6 +273,8 @@ class _Placer:
     def _edge(self, a: str, b: str) -> dict[str, Any]:
         sa, sb, la, lb = self.stage[a], self.stage[b], self.lane[a], self.lane[b]
         xa, za, xb, zb = self.x[a], self.z[a], self.x[b], self.z[b]
+        if self.column[sa] != self.column[sb]:
+            return self._edge_dict(a, b, self._wrapped_route(a, b))
         d_out = 0.25 * (za - self.stage_z[sa + 1])  # a quarter of the gap after a
         d_in = 0.25 * (self.stage_z[sb - 1] - zb)  # a quarter of the gap before b
         if la == lb and self._lane_free(la, sa, sb):
@@ -195,11 +286,32 @@ class _Placer:
         elif self._lane_free(la, sa, sb):  # stay in a's lane, switch right before b
             points = [[xa, za], [xa, zb + 2 * d_in], [xb, zb]]
         else:  # side rail in the gap next to a's lane
-            side = 1 if la >= 0 else -1
-            rail = self.lane_x[la] + side * (self.lane_w[la] + LANE_GAP) / 2
+            rail = self._rail(la, self.column[sa])
             points = [[xa, za], [rail, za - d_out], [rail, zb + d_in], [xb, zb]]
+        return self._edge_dict(a, b, points)
+
+    def _edge_dict(self, a: str, b: str, points: list[list[float]]) -> dict[str, Any]:
         return {"from": a, "to": b, "label": self.by_id[b].label,
                 "points": [[round(x, 4), round(z, 4)] for x, z in points]}
+
+    def _rail(self, lane: int, column: int) -> float:
+        """x of the side rail in the gap next to a lane (outwards from the main lane)."""
+        side = 1 if lane >= 0 else -1
+        return self.col_x[column] + self.lane_x[lane] + side * (self.lane_w[lane] + LANE_GAP) / 2
+
+    def _wrapped_route(self, a: str, b: str) -> list[list[float]]:
+        """Into a later column: out behind a, across to the corridor right of a's column, back along it to the front
+        of b's column, across to b's lane (or its rail, if panels stand in the lane before b) and down to b. Every
+        such edge shares the corridor and the entry line, so they read as one bundle."""
+        sa, sb, lb = self.stage[a], self.stage[b], self.lane[b]
+        xa, za, xb, zb = self.x[a], self.z[a], self.x[b], self.z[b]
+        corridor, out = self.corridor_x[self.column[sa]], za - 0.3
+        points = [[xa, za], [xa, out], [corridor, out], [corridor, ENTRY]]
+        top = self.col_start[self.column[sb]]
+        if self._lane_free(lb, top - 1, sb):
+            return [*points, [xb, ENTRY], [xb, zb]]
+        rail, d_in = self._rail(lb, self.column[sb]), 0.25 * (self.stage_z[sb - 1] - zb)
+        return [*points, [rail, ENTRY], [rail, zb + d_in], [xb, zb]]
 
     def _bounds(self, edges: list[dict[str, Any]]) -> dict[str, list[float]]:
         xs, zs, top = [], [], 0.0

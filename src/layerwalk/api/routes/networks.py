@@ -3,7 +3,7 @@ kept feature visualizations."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -25,14 +25,20 @@ def list_networks(state: StateDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{nid}/graph", operation_id="getGraph", response_model=schemas.GraphResponse)
-def get_graph(entry: NetworkDep) -> dict[str, Any]:
+def get_graph(
+    entry: NetworkDep, state: StateDep,
+    arrangement: Annotated[Literal["auto", "conveyor", "wrap"] | None, Query(
+        description="conveyor (one line), wrap (columns side by side) or auto (wrap long networks); "
+                    "default: the server's --layout")] = None,
+) -> dict[str, Any]:
     """The layer graph and its 3D layout (metres, input at z=0, running towards -z)."""
     graph = entry.network.graph
-    if entry._layout is None:
-        entry._layout = layout_graph(graph)
+    chosen = arrangement or state.settings.layout
+    if chosen not in entry._layouts:
+        entry._layouts[chosen] = layout_graph(graph, chosen)
     nodes = [{**n.to_dict(), "has_weights": bool(n.module) and entry.network.has_weights(n.id)} for n in graph.nodes]
     return {"network": entry.id, "nodes": nodes, "total_params": graph.total_params, "detail": graph.detail,
-            "method": graph.method, "layout": entry._layout, "notes": list(graph.notes)}
+            "method": graph.method, "layout": entry._layouts[chosen], "notes": list(graph.notes)}
 
 
 @router.get("/{nid}/classification", operation_id="getClassification", response_model=schemas.ClassificationResponse)
