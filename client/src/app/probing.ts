@@ -37,6 +37,8 @@ interface NetworkProbe {
   ablatedFrames: Map<string, TileFrames>;
   lines: FlowLines;
   card: FlowCard;
+  /** server seconds of the last preview and exact flow (NaN before the first): is the preview worth showing first? */
+  seconds: { gradient: number; ablation: number };
   toolbar: ProbeToolbar;
 }
 
@@ -104,10 +106,19 @@ export function installProbing(ctx: AppContext, selection: LinkedSelection,
         }
         p.mine.add(keyOf('flow', lid, channel, 'gradient'));
         p.mine.add(keyOf('flow', lid, channel, 'ablation'));
-        const preview = await ctx.api.activityFlow(nid, { ...body, method: 'gradient' });
-        if (request !== p.request) return;
-        showFlow(ctx, view, p, preview);
+        // the preview first, unless it proved slower than the exact flow on this network (a forward-mode pass costs
+        // about three plain ones: on ResNet50 layer2 it does, see BENCHMARKS.md); the server runs one at a time
+        if (!(p.seconds.gradient > p.seconds.ablation)) {
+          showCard(p, view, lid, { title: `${lid} · channel ${channel}`, status: 'computing the preview…', supported: [], suppressed: [] });
+          const preview = await ctx.api.activityFlow(nid, { ...body, method: 'gradient' });
+          p.seconds.gradient = preview.seconds;
+          if (request !== p.request) return;
+          showFlow(ctx, view, p, preview);
+        } else {
+          showCard(p, view, lid, { title: `${lid} · channel ${channel}`, status: 'computing the exact flow by ablation…', supported: [], suppressed: [] });
+        }
         const exact = await ctx.api.activityFlow(nid, { ...body, method: 'ablation' });
+        p.seconds.ablation = exact.seconds;
         if (request === p.request) showFlow(ctx, view, p, exact);
       } catch (err) {
         if (request === p.request) ctx.reportError(err);
@@ -259,7 +270,7 @@ function createProbe(ctx: AppContext, view: NetworkView, press: (b: ProbeButton)
   });
   return {
     request: 0, shown: null, mine: new Set(), highlighted: new Map(), frames: new Map(), ablation: {},
-    ablatedFrames: new Map(), lines, card, toolbar,
+    ablatedFrames: new Map(), lines, card, toolbar, seconds: { gradient: NaN, ablation: NaN },
   };
 }
 
