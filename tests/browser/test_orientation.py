@@ -140,3 +140,16 @@ def test_from_every_fly_to_spot_no_other_panel_covers_the_layer(browser, request
         assert client.errors == []
     finally:
         client.page.close()
+
+
+def test_stage_and_block_names_stand_over_their_groups(client):
+    labels = client.lw("L.orientation.groupLabels()")
+    by_kind = {k: {lab["text"]: lab["at"] for lab in labels if lab["kind"] == k} for k in ("stage", "block", "network")}
+    assert set(by_kind["stage"]) == {"layer1", "layer2", "layer3", "layer4"}
+    assert {"layer1.0", "layer1.1", "layer4.1"} <= set(by_kind["block"])
+    assert list(by_kind["network"]) == [client.lw("L.networks.n0.name")]
+    panels = {lid: client.lw(f"L.edgesAt({json.dumps(lid)}).panel") for lid in ("layer3.0.conv1", "layer3.1.add")}
+    x, y, z = by_kind["stage"]["layer3"]
+    assert y > 1.0 and min(p[2] for p in panels.values()) <= z <= max(p[2] for p in panels.values()) + 1e-6
+    frames = client.lw("L.scene.getObjectByName('module-frames').geometry.attributes.position.count")
+    assert frames == 8 * len(by_kind["block"])  # a rectangle (4 segments) around every block

@@ -69,7 +69,8 @@ export function createModuleGroups(
     const [x0, x1, z0, z1] = [b.minX - PAD.x, b.maxX + PAD.x, b.minZ - PAD.z, b.maxZ + PAD.z];
     lines.push(x0, FLOOR_Y, z0, x1, FLOOR_Y, z0, x1, FLOOR_Y, z0, x1, FLOOR_Y, z1,
       x1, FLOOR_Y, z1, x0, FLOOR_Y, z1, x0, FLOOR_Y, z1, x0, FLOOR_Y, z0);
-    label(block.label, 'block', BLOCK_LABEL, _p.set(x0 + BLOCK_LABEL.width / 2, FLOOR_Y + 0.004, z1 - BLOCK_LABEL.height / 2), true);
+    // the block with its stage ("layer3.1", "denseblock2.denselayer4", "inception3a.branch2")
+    label(block.path.split('.').slice(-2).join('.'), 'block', BLOCK_LABEL, _p.set(x0 + BLOCK_LABEL.width / 2, FLOOR_Y + 0.004, z1 - BLOCK_LABEL.height / 2), true);
   }
   for (const stage of stages) {
     const b = boxOf(stage);
