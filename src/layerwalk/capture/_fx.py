@@ -141,9 +141,10 @@ class FxCapture:
                         weight=layer_weight(kind, _arg_value(n, 1, rec.values)))
             op.mutated_later = value._version != rec.versions.get(n.name, value._version)
             op.full = tuple(value.shape)
-            if op.kind == "reshape":
-                source = next(a for a in n.all_input_nodes if a.name in data_inputs)
-                op.perm = permutation_of(_tensor_in(rec.values[source.name]), value)
+            if op.kind == "reshape":  # the tensor reshaped, not a size it was given (``token.expand(x.shape[0], …)``)
+                source = next((rec.values[a.name] for a in n.all_input_nodes
+                               if a.name in data_inputs and isinstance(rec.values[a.name], torch.Tensor)), None)
+                op.perm = permutation_of(source, value)
             ops.append(op)
             fx_name[op.id] = n.name
             data_inputs[n.name] = [op.id]

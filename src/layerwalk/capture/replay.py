@@ -234,6 +234,7 @@ class _FxReplay:
             env[changed] = env[by]
         interp = fx.Interpreter(self.gm)
         interp.env = env
+        interp.args_iter = iter(())  # forward()'s other arguments (timm's attn_mask=None) take their defaults
         out = None
         with torch.no_grad(), recording(sink), FORWARD_LOCK.read(), contextlib.suppress(StopForward):
             out = self._execute(interp, plan)
@@ -284,7 +285,7 @@ class _FxReplay:
                         plan.add(u)
                         stack.extend(a for a in u.all_input_nodes if a is not n)
                 continue
-            if n.op == "placeholder":
+            if n.op == "placeholder" and (n in self.node_of or not n.args):
                 raise EditError("the recording has no input; record every layer (run(x))")
             plan.add(n)
             stack.extend(n.all_input_nodes)
