@@ -57,9 +57,14 @@ def test_an_edit_classifies_as_the_same_edited_image_uploaded_as_a_file(client, 
     expected = occlude(original, [OcclusionBlock(**b) for b in edit["blocks"]],
                        mean=client.app.state.layerwalk.datasets[0].dataset.mean)
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), np.asarray(expected))
+    state = client.get("/api/networks/n0/probing").json()  # what a client that opens now shows
+    assert state["blocks"] == edit["blocks"] and state["changes"] == edit["changes"]
     uploaded = client.post("/api/networks/n0/input/upload", files={"file": ("edit.png", png, "image/png")}).json()
     assert uploaded["classification"] == edit["classification"]
     assert ("input", {"network": "n0", "version": edit["version"], "source": edit["source"]}) in events
+    followed = [d for e, d in events if e == "probing" and d["version"] == edit["version"]]
+    assert followed and followed[-1]["changes"] == edit["changes"]
+    assert client.get("/api/networks/n0/probing").json()["changes"] == []  # the upload is not an edit
 
 
 def test_edits_start_from_the_unedited_input_and_an_empty_list_restores_it(client):
@@ -74,12 +79,13 @@ def test_edits_start_from_the_unedited_input_and_an_empty_list_restores_it(clien
     assert outside.json()["blocks"] == [] and outside.json()["classification"] == before["classification"]
 
 
-def test_the_edited_image_is_saved_as_a_new_dataset_item(client):
+def test_the_edited_image_is_saved_as_a_new_dataset_item(client, events):
     client.post("/api/networks/n0/input", json={"source": "dataset", "dataset": "d0", "index": 1})
     edit = client.post("/api/networks/n0/probing/occlusion",
                        json={"blocks": [{"x": 4, "y": 4, "w": 8, "h": 8, "fill": "blur"}]}).json()
     saved = client.post("/api/networks/n0/probing/occlusion/save").json()
     assert saved == {"dataset": "d0", "index": 12, "total": 13}
+    assert ("dataset", saved) in events  # every client's dataset panel grows
     items = client.get("/api/datasets/d0/items", params={"offset": 12}).json()
     assert items["total"] == 13 and items["items"][0]["label"] == 1  # labelled as the image it was made from
     picked = client.post("/api/networks/n0/input", json={"source": "dataset", "dataset": "d0", "index": 12}).json()

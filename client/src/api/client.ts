@@ -26,7 +26,10 @@ import type {
   LayerHistograms,
   NetworkGraph,
   NetworkInfo,
+  OcclusionBlock,
+  OcclusionResult,
   ReceptiveFields,
+  SavedItem,
   SelectionState,
 } from './types';
 
@@ -119,6 +122,22 @@ export class ApiClient {
     return this.call(
       `upload "${filename}" to ${nid}`,
       this.http.POST('/api/networks/{nid}/input/upload', { params: { path: { nid } }, body }),
+    );
+  }
+
+  /** Occlusion blocks on the un-edited input (every block of the edit; [] restores it): new version, before/after. */
+  setOcclusion(nid: string, blocks: OcclusionBlock[]): Promise<OcclusionResult> {
+    return this.call(
+      `apply the occlusion edit to ${nid}`,
+      this.http.POST('/api/networks/{nid}/probing/occlusion', { params: { path: { nid } }, body: { blocks } }),
+    );
+  }
+
+  /** Add the current (edited) input image to the network's dataset as a new item. */
+  saveEditedInput(nid: string): Promise<SavedItem> {
+    return this.call(
+      `save the edited input of ${nid} to its dataset`,
+      this.http.POST('/api/networks/{nid}/probing/occlusion/save', { params: { path: { nid } } }),
     );
   }
 

@@ -2033,6 +2033,11 @@ export interface components {
             };
             /** Blocks */
             blocks: components["schemas"]["Block"][];
+            /**
+             * Changes
+             * @description the occlusion edit's top-5 before and after per class ([] without an edit)
+             */
+            changes?: components["schemas"]["ClassChangeOut"][];
             /** Selection */
             selection: {
                 [key: string]: unknown;

@@ -1,14 +1,16 @@
 import type { ApiClient } from './client';
 import { ApiError } from './client';
-import type { InputEvent, Job, ProbingState, SelectionState } from './types';
+import type { DatasetGrew, InputEvent, Job, ProbingState, SelectionState } from './types';
 
 export interface ServerEventHandlers {
   input(event: InputEvent): void;
   job?(job: Job): void;
   /** the linked views' selection of a network changed (by any client, or from Python) */
   selection?(selection: SelectionState): void;
-  /** the ablation, occlusion blocks or selected channel (activity flow, feeders) of a network changed */
+  /** the ablation, occlusion blocks (and their before/after) or selected channel (activity flow, feeders) changed */
   probing?(state: ProbingState): void;
+  /** an item was added to a dataset (an edited input saved by some client) */
+  dataset?(event: DatasetGrew): void;
   /** Called with false when the server stops answering and true when it is back. */
   connection(online: boolean): void;
 }
@@ -43,6 +45,7 @@ export function subscribeServerEvents(api: ApiClient, handlers: ServerEventHandl
     source.addEventListener('job', (e) => handlers.job?.(JSON.parse((e as MessageEvent).data)));
     source.addEventListener('selection', (e) => handlers.selection?.(JSON.parse((e as MessageEvent).data)));
     source.addEventListener('probing', (e) => handlers.probing?.(JSON.parse((e as MessageEvent).data)));
+    source.addEventListener('dataset', (e) => handlers.dataset?.(JSON.parse((e as MessageEvent).data)));
   };
 
   const startPolling = () => {

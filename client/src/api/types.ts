@@ -45,8 +45,15 @@ export type FlowRequest = Schemas['FlowRequest'];
 export type FlowResult = Schemas['FlowResponse'];
 export type FeedersResult = Schemas['FeedersResponse'];
 export type AblationResult = Schemas['AblationResponse'];
-/** the ablation, occlusion blocks and selected channel; also `event: probing` on /api/events */
+/** the ablation, occlusion blocks (with their before/after) and selected channel; also `event: probing` */
 export type ProbingState = Schemas['ProbingState'];
+
+export type OcclusionBlock = Schemas['Block'];
+export type ClassChange = Schemas['ClassChangeOut'];
+export type OcclusionResult = Schemas['OcclusionResponse'];
+export type SavedItem = Schemas['SavedItem'];
+/** `event: dataset` on /api/events: an item was added to a dataset (an edited input saved) */
+export type DatasetGrew = SavedItem;
 
 /** `event: input` on /api/events: a network got a new input (server-sent events are not in the OpenAPI document). */
 export type InputEvent = Pick<InputResult, 'network' | 'version' | 'source'>;

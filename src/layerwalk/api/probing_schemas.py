@@ -122,4 +122,7 @@ class ProbingState(BaseModel):
     version: int
     ablation: dict[str, list[int]]
     blocks: list[Block]
+    changes: list[ClassChangeOut] = Field(default_factory=list, description="the occlusion edit's top-5 before and "
+                                                                             "after per class ([] without an edit)")
     selection: dict[str, Any] | None
+

@@ -27,6 +27,7 @@ class OcclusionBase:
 class NetworkProbing:
     base: OcclusionBase | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # the edit's top-5 before/after, per class
     selection: dict[str, Any] | None = None  # {"layer", "channel", "method", "direction"}
     # the last results, so a client that follows a selection made elsewhere reads them instead of recomputing
     flow: dict[str, Any] | None = None
@@ -38,7 +39,7 @@ class NetworkProbing:
         changed it), else the snapshot itself (a new input starts a new edit)."""
         if self.base is None or snapshot.source.get("source") != "occlusion":
             self.base = OcclusionBase(snapshot.input_image, snapshot.activations["output"], dict(snapshot.source))
-            self.blocks = []
+            self.blocks, self.changes = [], []
         return self.base
 
 

@@ -50,19 +50,19 @@ async def set_occlusion(entry: NetworkDep, state: StateDep,
     probing = probing_store(state)[entry.id]
     blocks = [OcclusionBlock(b.x, b.y, b.w, b.h, b.fill) for b in body.blocks]
 
-    def run() -> OcclusionResult:
+    def run() -> tuple[OcclusionResult, list[dict[str, Any]], list[dict[str, Any]]]:
         with entry.lock, probing.lock:
             base = probing.base_for(entry.network.snapshot)
             source = {"source": "occlusion", "base": {k: v for k, v in base.source.items() if k != "note"}}
             result = apply_occlusion(entry.network, base.image, blocks, before=base.probabilities, source=source)
             result.snapshot.source["blocks"] = probing.blocks = [b.to_dict() for b in result.blocks]
-            return result
+            probing.changes = [{"index": c.index, "name": c.name, "before": c.before, "after": c.after,
+                                "change": c.change} for c in result.changes]
+            return result, probing.blocks, probing.changes
 
-    result = await service.on_compute_thread(entry, run)
+    result, applied, changes = await service.on_compute_thread(entry, run)
     _announce_input(state, entry, result.snapshot)
-    return {**service.input_response(entry, result.snapshot), "blocks": probing.blocks,
-            "changes": [{"index": c.index, "name": c.name, "before": c.before, "after": c.after,
-                         "change": c.change} for c in result.changes]}
+    return {**service.input_response(entry, result.snapshot), "blocks": applied, "changes": changes}
 
 
 @router.post("/occlusion/save", operation_id="saveEditedInput", response_model=ps.SavedItem)
@@ -80,7 +80,9 @@ async def save_edited_input(entry: NetworkDep, state: StateDep) -> dict[str, Any
     origin = snapshot.source.get("base", snapshot.source)  # an edit is labelled as the image it was made from
     label = origin.get("label") if isinstance(origin.get("label"), int) else None
     index = dataset.dataset.add(snapshot.input_image, label)
-    return {"dataset": dataset.id, "index": index, "total": len(dataset.dataset)}
+    saved = {"dataset": dataset.id, "index": index, "total": len(dataset.dataset)}
+    state.events.publish("dataset", saved)  # every client's dataset panel shows the new item
+    return saved
 
 
 # --- ablation ------------------------------------------------------------------------------------------------
@@ -186,6 +188,7 @@ def _announce_input(state: AppState, entry: NetworkEntry, snapshot: Snapshot) ->
 
 def _state_json(state: AppState, entry: NetworkEntry) -> dict[str, Any]:
     probing = probing_store(state)[entry.id]
-    blocks = probing.blocks if entry.network.snapshot.source.get("source") == "occlusion" else []
+    edited = entry.network.snapshot.source.get("source") == "occlusion"
     return {"network": entry.id, "version": entry.network.snapshot.version,
-            "ablation": ablated_channels(entry.network), "blocks": blocks, "selection": probing.selection}
+            "ablation": ablated_channels(entry.network), "blocks": probing.blocks if edited else [],
+            "changes": probing.changes if edited else [], "selection": probing.selection}
