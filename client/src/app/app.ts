@@ -49,6 +49,9 @@ import { loadWeightHistograms, refreshNetwork } from './network-state';
 import { installOrientation } from './orientation';
 import { flyToStation, placeStartCamera } from './station-view';
 import { WorldText } from '../scene/world-text';
+import { addOcclusionEditor, installOcclusionKeys, occlusionEditor, showSavedItem } from './occlusion-editor';
+import { occlusionDebug } from './occlusion-debug';
+import { addOutputLegend } from './output-legend';
 
 
 
@@ -68,6 +71,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     labelAtlas: new QuadAtlas(world.renderer, { name: 'edge-labels', slotWidth: LABEL_SIZE.width, slotHeight: LABEL_SIZE.height }),
     texts: new WorldText('world-text', () => ctx.gate.invalidate()),
     carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
+    chosenClass: new Map(), classChosen: new Set(),
     tooltip: createTooltip(overlay), worldTooltip: createWorldTooltip(world.camera), magnifier: createMagnifier(overlay),
     metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
     refresh: (nid, version, t0) => refreshNetwork(ctx, nid, version, t0),
@@ -101,6 +105,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   const vr = createVrMode(ctx, overlay);
   Object.assign(debug, { vr: vr.debug, attribution: attributionDebug(ctx), examples: examplesDebug(ctx) });
   installAttributionKeys(ctx);
+  installOcclusionKeys(ctx);
+  Object.assign(debug, { occlusion: occlusionDebug(ctx, (p) => debug.screenOf(p)) });
   const charts = installCharts(ctx);
   Object.assign(debug, { charts: chartsDebug(ctx, charts), orientation: orientation.debug, influence: influenceDebug(ctx) });
   const probe = installProbeTools(ctx, charts);
@@ -123,6 +129,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
       progress.sceneReady = true;
     }
     await Promise.all(networks.map((n) => ctx.refresh(n.id)));
+    await resyncProbing(ctx);
     progress.activationsReady = true;
     networks.forEach((n) => loadWeightHistograms(ctx, n.id));
     // the server keeps each layer's latest feature visualization: a reload shows them again
@@ -144,17 +151,23 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   void connect();
   subscribeServerEvents(ctx.api, {
     selection: (s) => charts.receive(s),
-    probing: (s) => probe.receive(s),
     input(e) {
       const view = ctx.views.get(e.network);
       if (view) ctx.refresh(e.network, e.version).catch((err) => ctx.reportError(err));
       probe.inputChanged(e.network);
+      if (view) occlusionEditor(view)?.inputChanged(e);
     },
+    probing(state) {
+      probe.receive(state);
+      const view = ctx.views.get(state.network);
+      if (view) occlusionEditor(view)?.follow(state);
+    },
+    dataset: (saved) => void showSavedItem(ctx, saved, false).catch((err) => ctx.reportError(err)),
     connection(online) {
       if (!online) banner.show('Connection to the layerwalk server lost — reconnecting…');
       else {
         banner.hide();
-        resync(ctx).catch((err) => ctx.reportError(err));
+        resync(ctx).then(() => resyncProbing(ctx)).catch((err) => ctx.reportError(err));
       }
     },
   });
@@ -169,6 +182,14 @@ async function resync(ctx: AppContext): Promise<void> {
   }
 }
 
+/** The occlusion edit each network shows now (a client that opens during an edit shows its blocks). */
+async function resyncProbing(ctx: AppContext): Promise<void> {
+  await Promise.all([...ctx.views.values()].map(async (view) => {
+    const editor = occlusionEditor(view);
+    if (editor) editor.follow(await ctx.api.probingState(view.info.id));
+  }));
+}
+
 function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetInfo[], graphs: Awaited<ReturnType<ApiClient['graph']>>[]): void {
   const offsets = networkOffsets(graphs.map((g) => ({ minX: g.layout.bounds.min[0], maxX: g.layout.bounds.max[0] })));
   const cardOwners = new Map<number, { view: NetworkView; lid: string }>();
@@ -181,6 +202,8 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
     view.cards.forEach((card, lid) => cardOwners.set(card.slot.index, { view, lid }));
     makeStationInteractive(ctx, view);
     addMethodPicker(ctx, view);
+    addOcclusionEditor(ctx, view);
+    addOutputLegend(ctx, view);
     addDatasetExamples(ctx, view);
     if (view.missing.length) ctx.toast(`${view.missing.length} layers of ${info.name} have no place in the layout`, 'error');
   });

@@ -117,6 +117,8 @@ function summary(r: AttributionResult, label: string): NonNullable<InfoCardState
 export async function selectTarget(ctx: AppContext, view: NetworkView, classIndex: number): Promise<void> {
   const s = attributionState(view);
   s.target = classIndex;
+  ctx.chosenClass.set(view.info.id, classIndex);
+  ctx.classChosen.forEach((listener) => listener(view.info.id, classIndex));
   view.station.setTarget(classIndex);
   const covered = s.result && s.result.version === view.version && s.result.targets.some((t) => t.index === classIndex);
   if (!covered) {

@@ -3,6 +3,7 @@ import type { DatasetPanel } from '../scene/dataset-panel';
 import type { NetworkView } from '../scene/network-view';
 import { selectTarget } from './attribution';
 import type { AppContext, Carry } from './context';
+import { occlusionEditor } from './occlusion-editor';
 
 /** Pick up: the carried image appears at the pointer and remembers which input source it stands for. */
 export function pickUp(ctx: AppContext, carry: Carry, image: CanvasImageSource | null): void {
@@ -30,17 +31,24 @@ export async function dropInto(ctx: AppContext, view: NetworkView, source: Input
   }
 }
 
-/** The input station is the drop target; without a carried image, a click on a class bar explains that class. */
+/**
+ * The input station is the drop target; without a carried image, a click on a class bar explains that class, and
+ * press-and-drag on the image edits the occlusion blocks (occlusion-editor.ts).
+ */
 export function makeStationInteractive(ctx: AppContext, view: NetworkView): void {
   ctx.interaction.add(view.station.object, {
     hover: () => view.station.setDropHint(ctx.carry ? 'can-drop' : 'none'),
     hoverEnd: () => view.station.setDropHint('none'),
+    dragStart: (hit) => !ctx.carry && (occlusionEditor(view)?.dragStart(hit) ?? false),
+    drag: (pointer) => occlusionEditor(view)?.drag(pointer),
+    dragEnd: (pointer) => occlusionEditor(view)?.dragEnd(pointer),
     select(hit) {
       const target = !ctx.carry && hit.uv ? view.station.predictionAt(hit.uv.x, hit.uv.y) : null;
       if (target) {
         selectTarget(ctx, view, target.index).catch((err) => ctx.reportError(err));
         return;
       }
+      if (!ctx.carry && occlusionEditor(view)?.clickImage(hit)) return;
       if (!ctx.carry) {
         ctx.toast('Pick an image from the dataset panel (or the noise generator) first, or drop a file on the page.');
         return;

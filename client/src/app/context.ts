@@ -39,6 +39,11 @@ export interface AppState {
   readonly views: Map<string, NetworkView>;
   readonly datasetPanels: DatasetPanel[];
   readonly metrics: Metrics;
+  /**
+   * per network, the class the user chose (a class bar of the input canvas, the output legend): the target of the
+   * attribution and of the activity-flow class list; absent until one is chosen
+   */
+  readonly chosenClass: Map<string, number>;
 }
 
 /** The parts of the client and what they can do, created once by `startApp` and never replaced. */
@@ -61,6 +66,8 @@ export interface AppServices {
   /** hover info in the world, for pointers without a screen position (XR controllers) */
   readonly worldTooltip: WorldTooltip;
   readonly magnifier: Magnifier;
+  /** called with (network id, class index) whenever a class is chosen (see `chosenClass`) */
+  readonly classChosen: Set<(nid: string, classIndex: number) => void>;
   /**
    * bring a network's activations, classification and input image up to input `version` (after a drop or an
    * input event; undefined: whatever the server has), fetching each version once; `t0` is when the input was given

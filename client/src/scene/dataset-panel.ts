@@ -24,6 +24,11 @@ export interface DatasetPanel {
   targetAt(u: number, v: number): DatasetTarget;
   setHover(target: DatasetTarget): void;
   showPage(page: number): Promise<void>;
+  /** the dataset has `total` items now (an edited input was saved): pages and the count follow */
+  setSize(total: number): void;
+  /** the page that shows item `index` */
+  pageOf(index: number): number;
+  readonly size: number;
   /**
    * Show these images in this order instead of a page (e.g. the most activating ones for a channel, from the
    * precomputed top-k), each with a note under it; the prev button leads back to the pages.
@@ -69,7 +74,8 @@ export function createDatasetPanel(
   let hover: DatasetTarget = null;
   let request = 0;
   let ranking: { title: string; notes: string[] } | null = null;
-  const pages = Math.max(1, Math.ceil(dataset.size / PAGE_SIZE));
+  let size = dataset.size;
+  let pages = Math.max(1, Math.ceil(size / PAGE_SIZE));
   // the captions are SDF text over the canvas, clipped to their cell
   const half = (CELL_W - 8) * M / 2;
   const captions = Array.from({ length: PAGE_SIZE }, () => {
@@ -110,7 +116,7 @@ export function createDatasetPanel(
     ctx.textAlign = 'right';
     ctx.font = `18px ${FONT}`;
     ctx.fillStyle = COLORS.dim;
-    ctx.fillText(`${dataset.size} images · click one to pick it up`, W - 20, 40);
+    ctx.fillText(`${size} images · click one to pick it up`, W - 20, 40);
     ctx.textAlign = 'left';
     for (let i = 0; i < PAGE_SIZE; i++) paintItem(i);
     paintButton('prev', ranking ? '✕ all images' : '◀ prev', ranking !== null || page > 0);
@@ -217,6 +223,15 @@ export function createDatasetPanel(
       panel.invalidate();
     },
     showPage: (p) => showPage(Math.max(0, Math.min(pages - 1, p))),
+    setSize(total) {
+      size = total;
+      pages = Math.max(1, Math.ceil(size / PAGE_SIZE));
+      panel.invalidate();
+    },
+    pageOf: (index) => Math.floor(index / PAGE_SIZE),
+    get size() {
+      return size;
+    },
     showRanking,
     get ranking() {
       return ranking?.title ?? null;

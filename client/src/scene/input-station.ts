@@ -2,7 +2,7 @@ import { Matrix4 } from 'three';
 import type { Mesh } from 'three';
 import type { Text } from 'troika-three-text';
 import { createCanvasPanel } from './canvas-panel';
-import type { Prediction } from '../api/types';
+import type { ClassChange, Prediction } from '../api/types';
 import { COLORS, FONT, fitText, roundRect } from './text';
 import { placeOn } from './world-text';
 import type { WorldText } from './world-text';
@@ -16,10 +16,25 @@ export interface InputStation {
   setTarget(classIndex: number | null): void;
   /** input-level attribution laid over the image (null: none) and the line above the bars that explains it */
   setOverlay(overlay: CanvasImageSource | null, note: string | null): void;
+  /**
+   * An occlusion edit's classification before and after (the bars show after, a tick at before and the change
+   * as a green or red bar); null: the plain classification.
+   */
+  setChanges(changes: readonly ClassChange[] | null): void;
+  /** drawn over the image (occlusion block outlines): `paint(ctx, x, y, w, h)` gets the image's box on the canvas */
+  setMarks(paint: ((ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number) => void) | null): void;
+  /** the marks changed: repaint */
+  invalidate(): void;
   /** the prediction whose bar is at canvas uv (u right, v up), or null */
   predictionAt(u: number, v: number): Prediction | null;
   /** uv of the centre of the i-th bar */
   barUv(i: number): [number, number];
+  /** where canvas uv falls on the image, as fractions of its width and height (outside the image: < 0 or > 1) */
+  imagePoint(u: number, v: number): [number, number];
+  /** canvas uv of a point of the image given as fractions of its width and height */
+  imageUv(fx: number, fy: number): [number, number];
+  /** the classes the bars show, top first (with an edit: after it) */
+  readonly rows: readonly Prediction[];
   /** redraw if something changed; called once per frame */
   update(): void;
   readonly classificationText: string;
@@ -36,7 +51,10 @@ const IMAGE_Y = H - W;
 const BAR_Y = 84;
 const BAR_PITCH = 54;
 const BAR_H = 48;
-const ROWS = 5;
+const BAR_GAP = BAR_PITCH - BAR_H;
+const BARS_HEIGHT = 5 * BAR_PITCH; // what the header has room for
+/** label rows: the top 5, and with an edit the class that was first before if it left them */
+const ROWS = 6;
 export const STATION_WORLD = { width: 1.0, height: (1.0 * H) / W };
 /** metres per canvas pixel */
 const M = STATION_WORLD.width / W;
@@ -57,6 +75,9 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
   let target: number | null = null;
   let overlay: CanvasImageSource | null = null;
   let note: string | null = null;
+  let changes: readonly ClassChange[] | null = null;
+  let marks: ((ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number) => void) | null = null;
+  const layout = () => barRows(predictions, changes);
   // SDF text: the title and, per row, the class name (left) and its probability (right)
   const titleLabel = texts.add(title, { size: 0.055, bold: true, anchorY: 'middle' });
   const rows = Array.from({ length: ROWS }, () => ({
@@ -75,9 +96,10 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
     placedAt.copy(mesh.matrixWorld);
     const at = (px: number, py: number): [number, number] => [px * M - STATION_WORLD.width / 2, STATION_WORLD.height / 2 - py * M];
     placeOn(texts, titleLabel, mesh, ...at(18, 32));
+    const { rows: shownRows, pitch } = layout();
     rows.forEach((row, i) => {
-      const shown = i < Math.min(ROWS, predictions.length);
-      const y = BAR_Y + i * BAR_PITCH + BAR_H / 2;
+      const shown = i < shownRows.length;
+      const y = BAR_Y + i * pitch + (pitch - BAR_GAP) / 2;
       if (shown) {
         placeOn(texts, row.name, mesh, ...at(28, y));
         placeOn(texts, row.value, mesh, ...at(W - 26, y));
@@ -88,12 +110,16 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
     });
   };
   const writeRows = () => {
+    const { rows: shownRows, byIndex } = layout();
+    const room = W - 36 - (changes ? 170 : 110);
     rows.forEach((row, i) => {
-      const p = predictions[i];
+      const p = shownRows[i];
+      const c = p && byIndex.get(p.index);
+      const delta = c ? ` ${c.change >= 0 ? '+' : '−'}${Math.abs(c.change * 100).toFixed(1)}` : '';
       texts.setText(row.name, p ? p.name : '');
-      texts.setText(row.value, p ? `${(p.probability * 100).toFixed(1)}%` : '');
-      row.name.maxWidth = (W - 36 - 110) * M;
-      row.name.clipRect = [0, -ROW_EM, (W - 36 - 110) * M, ROW_EM];
+      texts.setText(row.value, p ? `${(p.probability * 100).toFixed(1)}%${delta}` : '');
+      row.name.maxWidth = room * M;
+      row.name.clipRect = [0, -ROW_EM, room * M, ROW_EM];
     });
     placedAt.makeScale(0, 0, 0); // rows shown changed: place again
   };
@@ -105,15 +131,18 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
     ctx.fill();
     ctx.font = `17px ${FONT}`;
     ctx.fillStyle = COLORS.dim;
-    const subtitle = note ?? (predictions.length ? 'classification · click a class to explain it' : 'drop an image here');
+    const edited = changes ? 'occlusion edit · bar: after, │ before, green/red: change' : null;
+    const subtitle = note ?? edited ?? (predictions.length ? 'classification · click a class to explain it' : 'drop an image here');
     fitText(ctx, subtitle, 18, 70, W - 36);
-    for (const [i, p] of predictions.slice(0, ROWS).entries()) {
-      paintBar(ctx, p, 18, BAR_Y + i * BAR_PITCH, W - 36, i === 0, p.index === target);
+    const { rows: shownRows, pitch, byIndex } = layout();
+    for (const [i, p] of shownRows.entries()) {
+      paintBar(ctx, p, 18, BAR_Y + i * pitch, W - 36, pitch - BAR_GAP, i === 0, p.index === target, byIndex.get(p.index));
     }
     ctx.fillStyle = '#000';
     ctx.fillRect(0, IMAGE_Y, W, W);
     if (image) ctx.drawImage(image, 0, IMAGE_Y, W, W);
     if (image && overlay) ctx.drawImage(overlay, 0, IMAGE_Y, W, W); // the input map blended over the image
+    marks?.(ctx, 0, IMAGE_Y, W, W);
     if (hint !== 'none') {
       ctx.strokeStyle = hint === 'busy' ? COLORS.dim : COLORS.accent;
       ctx.lineWidth = 10;
@@ -129,7 +158,8 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
       return note;
     },
     get rowLabels() {
-      return rows.filter((_, i) => i < predictions.length).flatMap((r) => [r.name, r.value]);
+      const shown = layout().rows.length;
+      return rows.filter((_, i) => i < shown).flatMap((r) => [r.name, r.value]);
     },
     get classificationText() {
       return predictions.map((p) => `${p.name} ${(p.probability * 100).toFixed(1)}%`).join('; ');
@@ -156,14 +186,33 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
       note = text;
       panel.invalidate();
     },
+    setChanges(c) {
+      changes = c;
+      writeRows();
+      panel.invalidate();
+    },
+    setMarks(paint) {
+      marks = paint;
+      panel.invalidate();
+    },
+    invalidate: () => panel.invalidate(),
+    get rows() {
+      return layout().rows;
+    },
     predictionAt(u, v) {
+      const { rows: shownRows, pitch } = layout();
       const x = u * W;
       const y = (1 - v) * H - BAR_Y;
-      const i = Math.floor(y / BAR_PITCH);
-      if (x < 18 || x > W - 18 || y < 0 || i >= Math.min(ROWS, predictions.length) || y - i * BAR_PITCH > BAR_H) return null;
-      return predictions[i];
+      const i = Math.floor(y / pitch);
+      if (x < 18 || x > W - 18 || y < 0 || i >= shownRows.length || y - i * pitch > pitch - BAR_GAP) return null;
+      return shownRows[i];
     },
-    barUv: (i) => [0.5, 1 - (BAR_Y + i * BAR_PITCH + BAR_H / 2) / H],
+    barUv: (i) => {
+      const { pitch } = layout();
+      return [0.5, 1 - (BAR_Y + i * pitch + (pitch - BAR_GAP) / 2) / H];
+    },
+    imagePoint: (u, v) => [u, ((1 - v) * H - IMAGE_Y) / W],
+    imageUv: (fx, fy) => [fx, 1 - (IMAGE_Y + fy * W) / H],
     update() {
       placeLabels();
       panel.update();
@@ -175,11 +224,26 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
   };
 }
 
+/**
+ * The bars: the top 5; with an occlusion edit the top 5 after it, plus the class that was first before if it
+ * left them (the dissertation's weasel that became a guinea pig), in the same space.
+ */
+function barRows(predictions: readonly Prediction[], changes: readonly ClassChange[] | null) {
+  const byIndex = new Map((changes ?? []).map((c) => [c.index, c]));
+  if (!changes?.length) return { rows: predictions.slice(0, 5), pitch: BAR_PITCH, byIndex };
+  const rows = [...changes].sort((a, b) => b.after - a.after).slice(0, 5);
+  const firstBefore = [...changes].sort((a, b) => b.before - a.before)[0];
+  if (!rows.includes(firstBefore)) rows.push(firstBefore);
+  const shown = rows.map((c) => ({ index: c.index, name: c.name, probability: c.after }));
+  return { rows: shown, pitch: Math.min(BAR_PITCH, BARS_HEIGHT / rows.length), byIndex };
+}
+
 function paintBar(
-  ctx: CanvasRenderingContext2D, p: Prediction, x: number, y: number, w: number, first: boolean, target: boolean,
+  ctx: CanvasRenderingContext2D, p: Prediction, x: number, y: number, w: number, h: number, first: boolean,
+  target: boolean, change: ClassChange | undefined,
 ): void {
   ctx.fillStyle = 'rgba(255,255,255,0.07)';
-  roundRect(ctx, x, y, w, BAR_H, 6);
+  roundRect(ctx, x, y, w, h, 6);
   ctx.fill();
   if (target) {
     ctx.strokeStyle = COLORS.text;
@@ -188,6 +252,16 @@ function paintBar(
   }
   // the class name and probability are SDF labels over the bar
   ctx.fillStyle = first ? 'rgba(255,180,84,0.75)' : 'rgba(88,196,220,0.45)';
-  roundRect(ctx, x, y, Math.max(4, w * p.probability), BAR_H, 6);
+  roundRect(ctx, x, y, Math.max(4, w * p.probability), h, 6);
   ctx.fill();
+  if (change) paintChange(ctx, change, x, y, w, h);
+}
+
+/** The change of one class: a thin bar from before to after along the bottom, and a tick where it was before. */
+function paintChange(ctx: CanvasRenderingContext2D, c: ClassChange, x: number, y: number, w: number, h: number): void {
+  const [a, b] = [x + w * Math.min(c.before, c.after), x + w * Math.max(c.before, c.after)];
+  ctx.fillStyle = c.change >= 0 ? COLORS.ok : COLORS.bad;
+  ctx.fillRect(a, y + h - 6, Math.max(2, b - a), 6);
+  ctx.fillStyle = COLORS.text;
+  ctx.fillRect(x + w * c.before - 1.5, y, 3, h);
 }
