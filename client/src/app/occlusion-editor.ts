@@ -38,7 +38,7 @@ export interface OcclusionEditor {
   /** a click on the image: select the block under it (or deselect); false if the click was not on the image */
   clickImage(hit: PointerHit): boolean;
   use(tool: OcclusionTool): void;
-  /** replace the blocks (one undo step) and run the edit; resolves when every panel shows it */
+  /** replace the blocks (one undo step) and run the edit; resolves when the server has answered */
   apply(blocks: Block[]): Promise<void>;
   /** another client (or this one) changed the probing state */
   follow(state: ProbingState): void;
@@ -113,7 +113,10 @@ function createEditor(ctx: AppContext, view: NetworkView, tools: OcclusionTools)
     ctx.gate.invalidate();
   };
 
-  /** Send the blocks; while an edit runs, only the newest blocks are sent after it (a drag sends as it goes). */
+  /**
+   * Send the blocks; while an edit runs on the server, only the newest blocks are sent after it (a drag sends as it
+   * goes). Resolves when the server has answered the last of them (the panels then load as for any new input).
+   */
   const send = async (): Promise<void> => {
     if (inFlight) {
       pending = true;
@@ -132,7 +135,8 @@ function createEditor(ctx: AppContext, view: NetworkView, tools: OcclusionTools)
       changes = result.blocks.length ? result.changes : null;
       view.station.setChanges(changes);
       view.setClassification(result.classification);
-      await ctx.refresh(nid, result.version, t0);
+      // the panels load meanwhile; a newer edit's load takes over from this one
+      ctx.refresh(nid, result.version, t0).catch((err) => ctx.reportError(err));
     } catch (err) {
       ctx.reportError(err);
     } finally {
