@@ -64,12 +64,15 @@ export function occlusionEditor(view: NetworkView): OcclusionEditor | undefined 
   return editors.get(view);
 }
 
-/** The editor of a network and its tools panel, under the method picker right of the input canvas. */
+/**
+ * The editor of a network and its tools panel, right above the input canvas (in its plane: beside it stand the
+ * method panel and the dataset panel, and the page's overlays cover the lower corners of the start view).
+ */
 export function addOcclusionEditor(ctx: AppContext, view: NetworkView): OcclusionEditor {
   const tools = createOcclusionTools();
   const [ox, oz] = stationSpot(view.graph);
-  tools.object.position.set(ox + STATION_WORLD.width / 2 + 0.1 + TOOLS_WORLD.width / 2, 0.88 - TOOLS_WORLD.height / 2, oz + 0.3);
-  tools.object.rotation.y = -0.5;
+  const station = view.station.object.position;
+  tools.object.position.set(ox, station.y + STATION_WORLD.height / 2 + 0.04 + TOOLS_WORLD.height / 2, oz);
   tools.object.userData.network = view.info.id;
   tools.object.onBeforeRender = () => tools.update();
   view.object.add(tools.object);
