@@ -35,8 +35,14 @@ def occl_client(browser, occl_server):
 
 
 def _settle(client, after_version: int) -> dict:
-    client.page.wait_for_function(f"window.__layerwalk.occlusion.state('n0').version > {after_version}", timeout=60_000)
-    client.page.wait_for_function(SETTLED, timeout=60_000)
+    """Wait until the editor has an edit newer than `after_version`, none is running and every panel shows it."""
+    client.page.wait_for_function(f"window.__layerwalk.occlusion.state('n0').version > {after_version}",
+                                  timeout=120_000)
+    try:
+        client.page.wait_for_function(SETTLED, timeout=120_000)
+    except Exception as e:
+        state = client.lw("[L.occlusion.state('n0'), L.networks.n0.version, L.pendingTasks]")
+        raise AssertionError(f"the edit did not settle: {state}") from e
     return client.lw("L.occlusion.state('n0')")
 
 
