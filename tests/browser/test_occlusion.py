@@ -129,8 +129,10 @@ def test_a_second_client_follows_the_edit_and_blocks_outside_are_clipped(browser
 
 def test_the_output_legend_chooses_the_class(occl_client, occl_server):
     client = occl_client
-    assert client.lw("L.flyToLayer('output')")
-    client.page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=30_000)
+    # stand 1.6 m in front of the legend (it faces +z like the output panel beside it)
+    client.page.evaluate("""() => { const L = window.__layerwalk, o = L.scene.getObjectByName('output-legend');
+        const p = o.getWorldPosition(L.camera.position.clone());
+        L.camera.position.set(p.x, p.y, p.z + 1.6); L.camera.lookAt(p); L.ctx.locomotion.syncFromCamera(); }""")
     next_frames(client.page, 3)
     predictions = api(occl_server.url, "networks/n0/classification?top=5")["predictions"]
     legend = client.lw("L.occlusion.legend('n0')")
