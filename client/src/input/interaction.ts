@@ -1,5 +1,6 @@
 import { Object3D, Ray, Raycaster, Vector2, Vector3 } from 'three';
 import type { Intersection } from 'three';
+import { CAMERA_NEAR } from '../scene/world';
 import type { Pointer, PointerEvent3D } from './pointer';
 
 export interface PointerHit {
@@ -45,7 +46,9 @@ const DRAG_ANGLE = 0.02; // radians the ray must turn after a press before it co
  * pointers go through the same code.
  */
 export class InteractionManager {
-  private readonly raycaster = new Raycaster();
+  // A panel the camera stands inside (closer than the near plane) is not drawn, so it must not take the pointer:
+  // fly-to could stop a camera 1 cm from a panel that then caught every click meant for what the user saw.
+  private readonly raycaster = new Raycaster(undefined, undefined, CAMERA_NEAR);
   private readonly targets: Object3D[] = [];
   private readonly states: PointerState[] = [];
   private readonly found: Intersection[] = [];

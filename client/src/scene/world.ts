@@ -13,6 +13,9 @@ export interface World {
   dispose(): void;
 }
 
+/** The camera's near plane (m): nothing closer is drawn, so nothing closer may take the pointer either. */
+export const CAMERA_NEAR = 0.05;
+
 /** Renderer, camera, the dark workshop floor with its grid and soft light for the non-panel things. */
 export function createWorld(container: HTMLElement): World {
   // Software GL (CI, VMs, some headsets) is fill-rate bound: no MSAA and 3/4 of the pixels there.
@@ -29,7 +32,7 @@ export function createWorld(container: HTMLElement): World {
   const scene = new Scene();
   scene.background = new Color(0x0e1117);
   scene.fog = new FogExp2(0x0e1117, 0.018);
-  const camera = new PerspectiveCamera(68, container.clientWidth / container.clientHeight, 0.05, 500);
+  const camera = new PerspectiveCamera(68, container.clientWidth / container.clientHeight, CAMERA_NEAR, 500);
   camera.position.set(0, 1.6, 4);
   scene.add(new HemisphereLight(0x9fb4d8, 0x1a1c22, 0.9), new AmbientLight(0xffffff, 0.15));
   const sun = new DirectionalLight(0xfff1dd, 0.8);
