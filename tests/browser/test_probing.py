@@ -33,6 +33,13 @@ def request(url: str, path: str, method: str, body: dict | None = None):
 @pytest.fixture()
 def probe(server, client):
     client.page.evaluate("document.getElementById('lw-help').classList.add('lw-hidden')")
+    # the session's server keeps whatever input the tests before set (a canvas edit, a plain image…), on which the
+    # chosen channel can be dead: start from the first dataset item, and let the page show it
+    dataset = json.loads(request(server.url, "datasets", "GET"))[0]["id"]
+    version = json.loads(request(server.url, "networks/n0/input", "POST",
+                                 {"source": "dataset", "dataset": dataset, "index": 0}))["version"]
+    client.page.wait_for_function(f"window.__layerwalk.networks.n0.version >= {version}", timeout=60_000)
+    client.page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)
     yield client
     request(server.url, "networks/n0/probing/ablation", "DELETE")  # the session's server outlives this test
     request(server.url, "networks/n0/analysis/selection", "PUT", {"origin": "test"})
@@ -201,6 +208,10 @@ def test_the_vr_trigger_selects_a_tile_and_shows_its_flow(browser, server):
         q.wait_hover("right", "probe-toolbar")
         q.click("right")
         assert P(client, "P.state().mode") == "flow"
+        # from the station the input panel stands between the hand and conv1 (the wrapped layout): hide it, as the
+        # layer tree does (a hidden panel takes no pointer)
+        client.lw("(L.ctx.views.get('n0').setLayerHidden('input', 'user', true), L.ctx.interaction.invalidate(), 1)")
+        q.frames(3)
         q.aim("right", P(client, "P.tileWorld('conv1', 2)"))
         q.wait_hover("right", "layer:conv1")
         q.click("right")
