@@ -76,7 +76,7 @@ const TITLE_GAP = 0.03;
  */
 export function titleSizes(height: number): { name: number; shape: number; total: number } {
   const name = Math.max(0.05, 0.023 * (height + 0.7));
-  const shape = Math.max(0.04, 0.019 * (height + 0.7));
+  const shape = Math.max(0.045, 0.0215 * (height + 0.7));  // 0.019: 11.2 px once (demo stem)
   return { name, shape, total: TITLE_GAP + shape + name * 1.1 };
 }
 
