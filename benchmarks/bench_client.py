@@ -103,15 +103,17 @@ def drop_times(page, drops: int) -> list[float]:
     return times
 
 
-# Installed before the client loads: time stamps of every input POST and of the first animation frame after each
-# completed update (the client counts an update once the textures of its last layer were drawn).
-TIMING_JS = """(() => {
+def timing_js(posts: str) -> str:
+    """Installed before the client loads: time stamps of every POST whose URL matches the regular expression
+    `posts` and of the first animation frame after each completed update (the client counts an update once the
+    textures of its last layer were drawn)."""
+    return """(() => {
   const bench = window.__bench = { posts: [], updated: [] };
   const fetch0 = window.fetch;
   window.fetch = function (input, init) {
     const method = (init && init.method) || (input instanceof Request ? input.method : 'GET');
     const url = input instanceof Request ? input.url : String(input);
-    if (method === 'POST' && /\\/input(\\/upload)?$/.test(url)) bench.posts.push(performance.now());
+    if (method === 'POST' && new RegExp(POSTS).test(url)) bench.posts.push(performance.now());
     return fetch0.apply(this, arguments);
   };
   let seen = null;
@@ -121,7 +123,10 @@ TIMING_JS = """(() => {
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
-})()"""
+})()""".replace("POSTS", json.dumps(posts))
+
+
+TIMING_JS = timing_js(r"/input(/upload)?$")
 COUNTED = {"activations": re.compile(r"/activations$"), "classification": re.compile(r"/classification\?"),
            "input image": re.compile(r"/input\.png\?")}
 

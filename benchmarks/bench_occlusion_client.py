@@ -23,25 +23,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_client import CHROMIUM, CHROMIUM_ARGS, click, start_server  # noqa: E402
+from bench_client import CHROMIUM, CHROMIUM_ARGS, click, start_server, timing_js  # noqa: E402
 
-TIMING_JS = """(() => {
-  const bench = window.__bench = { posts: [], updated: [] };
-  const fetch0 = window.fetch;
-  window.fetch = function (input, init) {
-    const method = (init && init.method) || (input instanceof Request ? input.method : 'GET');
-    const url = input instanceof Request ? input.url : String(input);
-    if (method === 'POST' && /\\/input$|\\/probing\\/occlusion$/.test(url)) bench.posts.push(performance.now());
-    return fetch0.apply(this, arguments);
-  };
-  let seen = null;
-  const tick = () => {
-    const L = window.__layerwalk;
-    if (L && L.updates !== seen) { if (seen !== null) bench.updated.push(performance.now()); seen = L.updates; }
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-})()"""
+TIMING_JS = timing_js(r"/input$|/probing/occlusion$")
 
 
 def open_page(browser, url: str):
