@@ -382,9 +382,10 @@ def _run_serve(args) -> int:
 
 # --- influence ---------------------------------------------------------------------------------------------------
 def _add_influence(sub) -> None:
-    from layerwalk.influence.cli import add_influence  # the influence package owns its options
+    from layerwalk.influence.cli import add_influence, add_influence_disturbances  # the package owns its options
 
     add_influence(sub)
+    add_influence_disturbances(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:

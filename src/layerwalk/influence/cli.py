@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-__all__ = ["add_influence"]
+__all__ = ["add_influence", "add_influence_disturbances"]
 
 
 def add_influence(sub) -> None:
@@ -34,7 +34,59 @@ def add_influence(sub) -> None:
     p.set_defaults(run=_run_influence)
 
 
-def parse_indices(text: str) -> list[int]:
+def add_influence_disturbances(sub) -> None:
+    from layerwalk.influence.run import METHODS
+
+    p = sub.add_parser("influence-disturbances",
+                       help="the dissertation's experiment on a 'layerwalk train' run: test images with disturbed "
+                            "copies (white/inverted background, patch shuffle, texture transfer), per-layer influence, "
+                            "hierarchical clustering with the Pearson distance, as a self-contained HTML report")
+    p.add_argument("folder", metavar="run", help="'layerwalk train' output folder")
+    p.add_argument("--report", required=True, help="the HTML file to write")
+    p.add_argument("--classes", help="class indices to use, e.g. 0-9 or 0,1,7 (default: all)")
+    p.add_argument("--per-class", type=int, default=4, help="test images per class (default 4)")
+    p.add_argument("--method", choices=METHODS, default="ekfac")
+    p.add_argument("--layers", default="all", help="all | comma-separated module paths (at least two)")
+    p.add_argument("--train-limit", type=int, help="score only the first N training images")
+    p.add_argument("--clusters", type=int, default=3, help="where to cut the dendrograms (default 3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", help="also write the report's numbers as JSON here")
+    p.add_argument("--no-cache", action="store_true")
+    p.set_defaults(run=_run_disturbances)
+
+
+def _run_disturbances(args) -> int:
+    from tqdm import tqdm
+
+    from layerwalk.influence.disturbance_analysis import analyse, findings
+    from layerwalk.influence.disturbance_report import write_disturbance_report
+    from layerwalk.influence.experiment import run_disturbance_experiment
+
+    bar = tqdm(total=100, unit="%", desc=f"influence of disturbed copies ({args.method})")
+    experiment = run_disturbance_experiment(
+        args.folder, classes=parse_indices(args.classes, "--classes") if args.classes else None,
+        per_class=args.per_class, method=args.method,
+        layers=args.layers if args.layers == "all" else args.layers.split(","), train_limit=args.train_limit,
+        seed=args.seed, cache=not args.no_cache,
+        progress=lambda f, m: (bar.update(round(100 * f) - bar.n), bar.set_postfix_str(m)))
+    bar.close()
+    analysis = analyse(experiment, clusters=args.clusters)
+    write_disturbance_report(experiment, analysis, args.report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(analysis.to_dict(), indent=1))
+    for sentence in findings(analysis):
+        print("-", _plain(sentence))
+    print(f"wrote {args.report}")
+    return 0
+
+
+def _plain(sentence: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", sentence)
+
+
+def parse_indices(text: str, option: str = "--queries") -> list[int]:
     """"0-3,7" → [0, 1, 2, 3, 7]."""
     from layerwalk.errors import SpecError
 
@@ -44,7 +96,7 @@ def parse_indices(text: str) -> list[int]:
             lo, _, hi = part.partition("-")
             out.extend(range(int(lo), int(hi or lo) + 1))
     except ValueError:
-        raise SpecError(f"--queries must look like 0-9,15, got {text!r}") from None
+        raise SpecError(f"{option} must look like 0-9,15, got {text!r}") from None
     return out
 
 

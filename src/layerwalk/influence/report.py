@@ -19,7 +19,7 @@ from PIL import Image
 from layerwalk.influence.result import InfluenceResult
 from layerwalk.influence.scores import Ranked
 
-__all__ = ["write_report"]
+__all__ = ["img_tag", "write_report"]
 
 _CSS = """body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 h2{margin-top:32px;border-top:1px solid #ccc;padding-top:16px}h3{margin:12px 0 4px}
@@ -64,7 +64,7 @@ def _query_section(result: InfluenceResult, q: int, pixels: torch.Tensor, name: 
         f"<td><div class='row opponents'>{_strip(result, result.opponents(q, layer_top, layer))}</div></td></tr>"
         for layer in result.layers)
     return (f"<section class='query' data-query='{q}'><h2>{html.escape(name)} — loss at class "
-            f"{html.escape(_class_name(result, label))}</h2>{_img(pixels, 'query')}"
+            f"{html.escape(_class_name(result, label))}</h2>{img_tag(pixels, 'query')}"
             f"<h3>Proponents</h3><div class='row proponents overall'>{_strip(result, result.proponents(q, top))}</div>"
             f"<h3>Opponents</h3><div class='row opponents overall'>{_strip(result, result.opponents(q, top))}</div>"
             f"<h3>Per layer (top {layer_top})</h3><table class='layers'><tr><th>layer</th><th>proponents</th>"
@@ -78,7 +78,7 @@ def _strip(result: InfluenceResult, ranked: list[Ranked]) -> str:
 def _thumb(result: InfluenceResult, r: Ranked) -> str:
     name = _class_name(result, int(result.train.labels[r.index]))
     pixels = result.train.display[r.index] if result.train.display is not None else result.train.inputs[r.index]
-    return (f"<div class='thumb' data-index='{r.index}' data-score='{r.score:.6g}'>{_img(pixels, f'#{r.index}')}"
+    return (f"<div class='thumb' data-index='{r.index}' data-score='{r.score:.6g}'>{img_tag(pixels, f'#{r.index}')}"
             f"<br>#{r.index} {html.escape(name)}<br>{r.score:+.3g}</div>")
 
 
@@ -87,7 +87,7 @@ def _class_name(result: InfluenceResult, label: int) -> str:
     return names[label] if label < len(names) else str(label)
 
 
-def _img(pixels: torch.Tensor, alt: str) -> str:
+def img_tag(pixels: torch.Tensor, alt: str) -> str:
     """(C, H, W) uint8 pixels, or normalised floats (stretched to their own range: no display copy was kept)."""
     array = pixels.detach().cpu()
     if array.dtype != torch.uint8:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -20,10 +21,13 @@ __all__ = ["RunData", "load_run_data", "train_with_checkpoints"]
 
 @dataclass
 class RunData:
+    """``normalise`` turns uint8 pixels (N, C, H, W) into the model's input, as the run's images were."""
+
     model: nn.Module
     train: TrainingSet
     test: TrainingSet
     config: dict
+    normalise: Callable[[torch.Tensor], torch.Tensor]
 
 
 def load_run_data(run: str | Path, *, weights: str | Path | None = None) -> RunData:
@@ -41,7 +45,7 @@ def load_run_data(run: str | Path, *, weights: str | Path | None = None) -> RunD
     bundle, train_set, test_images = _build(config)
     model = _with_weights(bundle.model, run, weights)
     spec = f"run:{run.resolve()}:{json.dumps(saved, sort_keys=True)}"
-    return RunData(model, _training_set(train_set, spec), _test_set(test_images, spec), saved)
+    return RunData(model, _training_set(train_set, spec), _test_set(test_images, spec), saved, test_images.normalise)
 
 
 def _with_weights(model: nn.Module, run: Path, weights: str | Path | None) -> nn.Module:
