@@ -102,7 +102,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   document.addEventListener('pointerlockchange', () =>
     document.body.classList.toggle('lw-locked', document.pointerLockElement === world.renderer.domElement));
   enableFileDrop(ctx);
-  const vr = createVrMode(ctx, overlay);
+  const vr = createVrMode(ctx, overlay, orientation.visibility);
   Object.assign(debug, { vr: vr.debug, attribution: attributionDebug(ctx), examples: examplesDebug(ctx) });
   installAttributionKeys(ctx);
   installOcclusionKeys(ctx);

@@ -1,5 +1,6 @@
 import { Euler, Object3D, Quaternion, Ray, Vector3 } from 'three';
 import type { AppContext, Carry } from '../app/context';
+import type { LayerVisibility } from '../app/layer-visibility';
 import { cardButtonPoint } from '../scene/info-card';
 import type { CardButton } from '../scene/info-card';
 import { XRControllerPointer } from '../input/xr-controller-pointer';
@@ -9,6 +10,7 @@ import { createMagnifierHologram } from './magnifier-hologram';
 import type { WorldTooltip } from './world-tooltip';
 import { createVrButton } from './vr-button';
 import { createVrLocomotion } from './vr-locomotion';
+import { createWristLayerMenu } from './wrist-layer-menu';
 
 /** Layer of things only the desktop view shows (the desktop's carried image: VR has the hologram instead). */
 export const DESKTOP_ONLY_LAYER = 5;
@@ -24,15 +26,16 @@ export interface VrMode {
   readonly presenting: boolean;
   /** once per frame while presenting, instead of the desktop locomotion */
   update(dt: number): void;
-  readonly debug: ReturnType<typeof createDebug>;
+  readonly debug: ReturnType<typeof createDebug> & { menu: ReturnType<typeof createWristLayerMenu>['debug'] };
 }
 
 /**
  * VR mode: the "Enter VR" button, the rig (tracking origin on the floor at the desktop camera's spot),
  * two controller pointers in the same interaction manager as the mouse, locomotion, the magnifying hologram of
- * the carried image and the world-space hover info. The scene itself is the desktop's, unchanged.
+ * the carried image, the world-space hover info and the layer menu on the left wrist (the layer tree's toggles,
+ * `visibility`). The scene itself is the desktop's, unchanged.
  */
-export function createVrMode(ctx: AppContext, overlay: HTMLElement): VrMode {
+export function createVrMode(ctx: AppContext, overlay: HTMLElement, visibility: LayerVisibility): VrMode {
   const { renderer, scene, camera } = ctx.world;
   const xr = renderer.xr;
   const params = new URLSearchParams(location.search);
@@ -41,6 +44,7 @@ export function createVrMode(ctx: AppContext, overlay: HTMLElement): VrMode {
   const tools: ControllerTool[] = pointers.map(createControllerTool);
   const hologram = createMagnifierHologram(renderer);
   const tooltip = ctx.worldTooltip;
+  const menu = createWristLayerMenu(ctx, visibility, camera);
   for (const p of pointers) locomotion.rig.add(p.targetRay, p.grip);
   scene.add(locomotion.rig, hologram.object, tooltip.object);
   camera.layers.enable(DESKTOP_ONLY_LAYER);
@@ -89,6 +93,7 @@ export function createVrMode(ctx: AppContext, overlay: HTMLElement): VrMode {
     ctx.locomotion.syncFromCamera();
     camera.layers.enable(DESKTOP_ONLY_LAYER);
     hologram.hide();
+    menu.hide();
     shownCarry = null;
     button.setPresenting(false);
     document.body.classList.remove('lw-vr');
@@ -114,6 +119,7 @@ export function createVrMode(ctx: AppContext, overlay: HTMLElement): VrMode {
         if (y) p.scale(Math.exp(-y * SCALE_RATE * dt));
       }
       locomotion.update(dt, left, right);
+      menu.update(left);
       pointers.forEach((p, i) => tools[i].update(ctx.interaction.hovered(p)?.distance ?? null));
       syncHologram();
       camera.updateMatrixWorld();
@@ -121,7 +127,7 @@ export function createVrMode(ctx: AppContext, overlay: HTMLElement): VrMode {
       _gaze.direction.copy(FORWARD).transformDirection(camera.matrixWorld);
       hologram.update(carrier, _gaze);
     },
-    debug: createDebug(ctx, locomotion, pointers, hologram, tooltip, () => button.supported),
+    debug: Object.assign(createDebug(ctx, locomotion, pointers, hologram, tooltip, () => button.supported), { menu: menu.debug }),
   };
   return vr;
 }
