@@ -43,9 +43,12 @@ def _timed(fn, repeats: int, warmup: bool = False) -> tuple[float, object]:
         fn()
     times, out = [], None
     for _ in range(repeats):
+        start = time.strftime("%H:%M:%S", time.gmtime())
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
+        # each call's UTC start: a call that overlaps a FREEZE window of the queue's log was paused, drop it
+        _emit(call_started_utc=start, seconds=round(times[-1], 2))
     return statistics.median(times), out
 
 
@@ -60,29 +63,48 @@ def _emit(**row) -> None:
     print(json.dumps(row), flush=True)
 
 
-def _fashion(n_train: int, n_queries: int, run: str | None):
+def _fashion(n_train: int, n_queries: int, run: str | None, weights: str | None = None, fit_epochs: int = 0):
+    """The CovidResNet and the first ``n_train`` Fashion-MNIST training and ``n_queries`` test images (normalised as
+    the model's images were). Weights: a run's, a ``--weights`` file, else Kaiming-initialised and trained for
+    ``fit_epochs`` on these training images (untrained, its activations make EK-FAC's covariances singular). The
+    timing depends on the number of images, not on which they are."""
+    from safetensors.torch import load_file, save_file
+
+    from layerwalk.data import load_dataset, load_model
+    from layerwalk.influence.mislabeled import _fit
+
     if run:
         from layerwalk.influence import load_run_data
 
         data = load_run_data(run)
-        return data.model, data.train.subset(range(min(n_train, len(data.train)))), data.test.inputs[:n_queries]
-    from layerwalk.data import load_dataset, load_model
-
-    torch.manual_seed(0)
-    model = load_model("covidresnet", num_classes=10, in_channels=1).model.eval()
+        model, normalise = data.model, data.normalise
+    else:
+        torch.manual_seed(0)
+        model = load_model("covidresnet", num_classes=10, in_channels=1).model.eval()
+        normalise = lambda pixels: (pixels.float() / 255 - 0.286) / 0.353  # noqa: E731
     sets = []
     for split, n in (("train", n_train), ("test", n_queries)):
         ds = load_dataset(f"fashion-mnist:{split}")
-        x = (torch.from_numpy(ds.images[:n]).float()[:, None] / 255 - 0.286) / 0.353
-        sets.append((x, torch.from_numpy(ds.labels[:n]).long()))
-    return model, TrainingSet(*sets[0], f"bench:fashion:{n_train}"), sets[1][0]
+        pixels = torch.from_numpy(ds.images[:n].copy())[:, None]
+        sets.append((normalise(pixels), torch.from_numpy(ds.labels[:n]).long()))
+    if weights and os.path.exists(weights):
+        model.load_state_dict(load_file(weights))
+    elif not run and fit_epochs:
+        t0 = time.perf_counter()
+        _fit(model, *sets[0], epochs=fit_epochs, lr=1e-3, batch_size=64, seed=0)
+        _emit(what="covidresnet", step="training (not timed for influence)", epochs=fit_epochs,
+              seconds=round(time.perf_counter() - t0, 1))
+        if weights:
+            save_file(model.state_dict(), weights)
+    model.eval()
+    return model, TrainingSet(*sets[0], f"bench:fashion:{n_train}:{run}:{weights}"), sets[1][0]
 
 
 def bench_covidresnet(args) -> None:
     """EK-FAC through ``layerwalk.influence`` end to end (factor fitting on --factor-examples images included,
     nothing cached), then LiSSA and TracIn on the same queries and training images; the ratio is LiSSA's time over
     EK-FAC's, measured in this run."""
-    model, train, queries = _fashion(args.train, args.queries, args.run)
+    model, train, queries = _fashion(args.train, args.queries, args.run, args.weights, args.fit_epochs)
     layers = influence_layers(model) if args.layers == "all" else influence_layers(model)[-1:]
     base = {"what": "covidresnet", "train": len(train), "queries": len(queries), "layers": len(layers)}
     ekfac = EkfacParams(batch_size=64, factor_examples=args.factor_examples)
@@ -194,7 +216,12 @@ def main() -> None:
     parser.add_argument("--what", default="convex,sensitivity,covidresnet")
     parser.add_argument("--train", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=100)
-    parser.add_argument("--run", help="a 'layerwalk train' run folder (default: Kaiming-initialised CovidResNet)")
+    parser.add_argument("--run", help="a 'layerwalk train' run folder: its trained weights (default: a Kaiming-"
+                        "initialised CovidResNet, whose untrained activations can make EK-FAC's covariances singular)")
+    parser.add_argument("--weights", help="covidresnet: a safetensors file of its weights; written after "
+                        "--fit-epochs of training when it does not exist yet (later jobs reuse them)")
+    parser.add_argument("--fit-epochs", type=int, default=0, help="covidresnet: train the Kaiming-initialised model "
+                        "this many epochs on the training images first (AdamW, lr 1e-3)")
     parser.add_argument("--lissa-depth", type=int, default=100)
     parser.add_argument("--factor-examples", type=int, default=1000,
                         help="EK-FAC fits its factors on the first N training images (covidresnet)")
