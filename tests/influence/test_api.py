@@ -38,6 +38,9 @@ def test_influence_job_ranks_the_training_images(client, method):
     assert all(entry["node"] for entry in result["layers"])
     assert len(result["self_influence"]) == 4
     image = client.get(result["proponents"][0]["image"])
+    r = client.post("/api/networks/n0/influence", json={"method": method, "top": 4, "self_top": 10})
+    ranked = _finish(client, r.json()["job"])["result"]["self_influence"]
+    assert len(ranked) == 10 and [e["score"] for e in ranked] == sorted((e["score"] for e in ranked), reverse=True)
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
 
 

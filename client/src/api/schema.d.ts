@@ -1723,6 +1723,11 @@ export interface components {
              * @default true
              */
             self_influence?: boolean;
+            /**
+             * Self Top
+             * @description how many images of highest self-influence to list, best first (default: top); the dataset panel's self-influence sort
+             */
+            self_top?: number | null;
         };
         /** InputResponse */
         InputResponse: {

@@ -25,6 +25,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from layerwalk.errors import SpecError
+
 __all__ = ["EkfacParams", "EkfacInfluence"]
 
 
@@ -113,7 +115,13 @@ class EkfacInfluence:
             progress(0.0, "EK-FAC: covariances")
             self.analyzer.fit_covariance_matrices(**common, **loader)
             progress(0.4, "EK-FAC: eigendecomposition")
-            self.analyzer.perform_eigendecomposition(**common)
+            try:
+                self.analyzer.perform_eigendecomposition(**common)
+            except torch.linalg.LinAlgError as e:
+                raise SpecError(
+                    "EK-FAC could not eigendecompose a layer's covariance (it is singular or not finite; seen with "
+                    "untrained, Kaiming-initialised weights whose activations blow up). Use trained weights, "
+                    f"EkfacParams(dtype=torch.float64), or method 'tracin' ({e})") from None
             progress(0.5, "EK-FAC: eigenvalue corrections")
             self.analyzer.fit_lambda_matrices(**common, **loader)
             progress(1.0, "EK-FAC: factors ready")

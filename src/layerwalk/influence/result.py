@@ -57,9 +57,9 @@ class InfluenceResult:
         order = torch.sort(values, descending=True, stable=True).indices[:k]
         return [Ranked(int(i), float(values[i])) for i in order]
 
-    def to_dict(self, top: int = 8, layer_top: int = 3) -> dict[str, Any]:
-        """JSON-ready summary: per query the top proponents/opponents overall and per layer, the top
-        self-influence images."""
+    def to_dict(self, top: int = 8, layer_top: int = 3, self_top: int | None = None) -> dict[str, Any]:
+        """JSON-ready summary: per query the top proponents/opponents overall and per layer, the ``self_top``
+        (default ``top``) images of highest self-influence."""
         queries = []
         for q in range(len(self.query_labels)):
             queries.append({
@@ -70,8 +70,9 @@ class InfluenceResult:
                                    "opponents": [self._item(r) for r in self.opponents(q, layer_top, layer)]}
                            for layer in self.layers},
             })
+        most = self.most_self_influential(self_top or top)
         return {"method": self.method, "layers": list(self.layers), "train_size": len(self.train),
-                "queries": queries, "self_influence": [self._item(r) for r in self.most_self_influential(top)],
+                "queries": queries, "self_influence": [self._item(r) for r in most],
                 "params": self.params, "seconds": round(self.seconds, 2), "cached": self.cached}
 
     def _item(self, ranked: Ranked) -> dict[str, Any]:

@@ -29,6 +29,9 @@ class InfluenceRequest(BaseModel):
     top: StrictInt = Field(default=8, ge=1, le=100, description="proponents and opponents overall")
     layer_top: StrictInt = Field(default=3, ge=1, le=20, description="proponents and opponents per layer")
     self_influence: bool = Field(default=True, description="also rank the images by self-influence (not LiSSA)")
+    self_top: StrictInt | None = Field(default=None, ge=1, le=60_000,
+                                       description="how many images of highest self-influence to list, best first "
+                                                   "(default: top); the dataset panel's self-influence sort")
 
 
 def influence_job(ctx: JobContext, *, entry: NetworkEntry, dataset: DatasetEntry, request: dict[str, Any],
@@ -44,7 +47,7 @@ def influence_job(ctx: JobContext, *, entry: NetworkEntry, dataset: DatasetEntry
                            progress=ctx.progress, should_stop=lambda: ctx.cancelled)
     except InfluenceCancelled:
         raise JobCancelled from None
-    summary = result.to_dict(top=request["top"], layer_top=request["layer_top"])
+    summary = result.to_dict(top=request["top"], layer_top=request["layer_top"], self_top=request["self_top"])
     return _with_urls(summary, entry, dataset.id, version)
 
 
