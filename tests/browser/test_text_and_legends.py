@@ -51,7 +51,25 @@ def test_text_is_legible_from_where_people_look(demo):
     stats = demo.lw("L.stats()")
     assert stats["calls"] <= stats["layers"] + 150, stats
     assert demo.lw("L.scene.getObjectByName('world-text').isMesh")
+    _text_costs_nothing_per_still_frame(demo)
     assert not demo.errors, demo.errors
+
+
+def _text_costs_nothing_per_still_frame(demo):
+    """All glyphs of all labels are one plain triangle list (software GL pays per instanced quad), and frames in
+    which no label changed leave the labels' data texture alone (troika rewrites and re-uploads it every frame)."""
+    text = "L.scene.getObjectByName('world-text')"
+    glyphs = demo.lw("[...L.ctx.texts.labels].reduce((n, t) => n + (t.textRenderInfo ? "
+                     "t.textRenderInfo.glyphAtlasIndices.length : 0), 0)")
+    assert glyphs > 1000
+    assert not demo.lw(f"{text}.geometry.isInstancedBufferGeometry")
+    assert demo.lw(f"{text}.geometry.index.count") == 6 * glyphs
+    data = f"{text}.material.uniforms.uTroikaMatricesTexture.value.version"
+    demo.lw("L.ctx.gate.continuous = true")
+    frame, version = demo.lw("L.renderer.info.render.frame"), demo.lw(data)
+    demo.page.wait_for_function(f"window.__layerwalk.renderer.info.render.frame > {frame + 10}", timeout=60_000)
+    demo.lw("L.ctx.gate.continuous = false")
+    assert demo.lw(data) == version
 
 
 def test_magnifier_shows_the_layers_colour_bar_and_no_stale_tooltip(demo):

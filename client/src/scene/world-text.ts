@@ -1,9 +1,10 @@
-import { Matrix4, Vector3 } from 'three';
-import type { Camera, Object3D } from 'three';
+import { BufferGeometry, Matrix4, Mesh, Vector3 } from 'three';
+import type { Camera, Material, Object3D } from 'three';
 import { BatchedText, Text, configureTextBuilder } from 'troika-three-text';
 // Inter (latin subset) ships with the client: troika would otherwise fetch its fonts from a CDN at run time
 import regularUrl from '@fontsource/inter/files/inter-latin-400-normal.woff?url';
 import boldUrl from '@fontsource/inter/files/inter-latin-600-normal.woff?url';
+import { flattenGlyphs } from './flat-glyphs';
 
 configureTextBuilder({ defaultFontURL: regularUrl });
 
@@ -33,18 +34,44 @@ export const drawable = (s: string) => s.replace(OUTSIDE_FONT, '\ufffd');
  * Crisp signed-distance-field text in the world (troika-three-text): every label of a WorldText is a member of
  * ONE BatchedText, so any number of labels costs one draw call. A label is placed by its matrix (relative to the
  * batch, which stands at the world origin) and hidden by a zero matrix, since the batch ignores `visible`.
+ *
+ * What is drawn is `object`, the batch's glyphs as a plain triangle list (flat-glyphs.ts: software GL pays per
+ * instanced quad) with the batch's own material. troika refreshes that material's per-label data (matrices,
+ * colours, one texel row per label) before every frame; here only before frames in which a label changed, so a
+ * still scene costs no work in JavaScript and no texture upload.
  */
 export class WorldText {
-  readonly object = new BatchedText();
+  readonly object: Mesh<BufferGeometry, Material>;
+  private readonly batch = new BatchedText();
   private readonly labels = new Set<Text>();
   private pending = 0;
+  /** a label was added, removed, moved or re-laid out since the material's label data was last written */
+  private stale = true;
 
   constructor(name: string, private readonly onChange: () => void = () => {}) {
+    this.batch.font = regularUrl;
+    this.object = new Mesh(new BufferGeometry(), this.batch.material);
     this.object.name = name;
-    this.object.font = regularUrl;
     this.object.frustumCulled = false;
     this.object.renderOrder = 2;
-    (this.object as unknown as EventTarget3D).addEventListener('synccomplete', () => this.onChange());
+    this.object.onBeforeRender = (renderer, scene, camera, _geometry, material, group) => {
+      this.batch.sync(); // lays out labels whose text changed, then repacks the batch ('synccomplete')
+      if (!this.stale) return;
+      this.stale = false;
+      this.batch.onBeforeRender(renderer, scene, camera, this.batch.geometry, material, group);
+    };
+    (this.batch as unknown as EventTarget3D).addEventListener('synccomplete', () => this.repacked());
+  }
+
+  private repacked(): void {
+    this.object.geometry.dispose();
+    this.object.geometry = flattenGlyphs(this.batch.geometry);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.stale = true;
+    this.onChange();
   }
 
   /** labels still being laid out (their glyphs appear when this is 0) */
@@ -66,7 +93,8 @@ export class WorldText {
     t.matrix.copy(HIDDEN);
     this.setText(t, text);
     this.labels.add(t);
-    this.object.addText(t);
+    this.batch.addText(t);
+    this.stale = true;
     return t;
   }
 
@@ -77,19 +105,20 @@ export class WorldText {
     this.pending++;
     label.sync(() => {
       this.pending--;
-      this.onChange();
+      this.changed();
     });
   }
 
   /** Place a label by a world matrix (null: hide it). */
   place(label: Text, matrix: Matrix4 | null): void {
     label.matrix.copy(matrix ?? HIDDEN);
-    this.onChange();
+    this.changed();
   }
 
   remove(label: Text): void {
-    this.object.removeText(label);
+    this.batch.removeText(label);
     this.labels.delete(label);
+    this.changed();
     label.dispose();
   }
 
@@ -117,7 +146,8 @@ export class WorldText {
   dispose(): void {
     for (const t of this.labels) t.dispose();
     this.labels.clear();
-    this.object.dispose();
+    this.batch.dispose();
+    this.object.geometry.dispose();
   }
 }
 

@@ -1,6 +1,6 @@
 // The part of troika-three-text (plain JavaScript, no bundled types) that the client uses.
 declare module 'troika-three-text' {
-  import type { Color, Material, Mesh } from 'three';
+  import type { Color, InstancedBufferGeometry, Material, Mesh } from 'three';
 
   export interface TextRenderInfo {
     /** [minX, minY, maxX, maxY] of the laid-out lines (local units) */
@@ -9,7 +9,7 @@ declare module 'troika-three-text' {
     visibleBounds: [number, number, number, number];
   }
 
-  export class Text extends Mesh {
+  export class Text extends Mesh<InstancedBufferGeometry> {
     text: string;
     font: string | null;
     fontSize: number;
