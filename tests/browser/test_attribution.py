@@ -122,17 +122,17 @@ def test_toggling_a_panel_to_attribution_changes_its_texture(client):
 
 
 def _top5_of(client) -> list[int]:
-    return client.lw("L.ctx.views.get('n0').cards.get(L.ctx.views.get('n0').outputId).state.top.map(p => p.index)")
+    return client.lw("L.ctx.store.views.get('n0').cards.get(L.ctx.store.views.get('n0').outputId).state.top.map(p => p.index)")
 
 
 def test_analyze_button_runs_with_progress_and_shows_result_badge_and_overlay(client, server):
-    out = client.lw("L.ctx.views.get('n0').outputId")
+    out = client.lw("L.ctx.store.views.get('n0').outputId")
     client.lw("L.flyToStation()")
     client.page.wait_for_function("!window.__layerwalk.ctx.locomotion.flying", timeout=30_000)
     station_before = client.page.screenshot()
     show_layer(client, out)
     # record every job state the output card shows while the analysis runs
-    client.page.evaluate("""out => { const card = window.__layerwalk.ctx.views.get('n0').cards.get(out);
+    client.page.evaluate("""out => { const card = window.__layerwalk.ctx.store.views.get('n0').cards.get(out);
         window.__jobs = []; const t = setInterval(() => { const j = card.state.job;
         if (j) window.__jobs.push([j.state, j.progress]);
         if (j && j.state === 'done') clearInterval(t); }, 30); }""", out)
@@ -167,7 +167,7 @@ def test_analyze_button_runs_with_progress_and_shows_result_badge_and_overlay(cl
 
 def station_box(client) -> dict:
     """Screen box of the input canvas' image (the lower 512 of its 512×800 pixels), 5 % inside its edges."""
-    return client.lw("""(() => { const s = L.ctx.views.get('n0').station.object; s.updateMatrixWorld();
+    return client.lw("""(() => { const s = L.ctx.store.views.get('n0').station.object; s.updateMatrixWorld();
         const V = L.camera.position.constructor; const g = s.geometry.parameters;
         const top = -g.height / 2 + g.width;
         const a = L.screenOf(s.localToWorld(new V(-0.45 * g.width, -g.height / 2 + 0.05 * g.width, 0)));
@@ -222,7 +222,7 @@ def test_channel_importance_orders_and_frames_the_maps(client):
     click_at(client.page, client.lw(f"L.cardButtonScreen({json.dumps(lid)}, 'importance')"))
     assert attr(client, "A.panel(arg).importance", lid) == "sorted"
     # the most important channel (largest score for the selected class) now sits in the top-left cell
-    top = client.lw(f"""(() => {{ const p = L.ctx.views.get('n0').panels.get({json.dumps(lid)}); const a = p.atlas;
+    top = client.lw(f"""(() => {{ const p = L.ctx.store.views.get('n0').panels.get({json.dumps(lid)}); const a = p.atlas;
         return p.hitAt({{x: a.cellW / 2 / a.width, y: 1 - a.cellH / 2 / a.height}}).channel; }})()""")
     expected = client.page.evaluate(f"""async () => {{ const s = window.__layerwalk.attribution.state();
         const res = await (await fetch('api/networks/n0/attributions/' + s.result.key)).json();
@@ -246,7 +246,7 @@ def test_vr_analyze_select_target_and_toggle_by_controller(browser, server):
     try:
         quest = EmulatedQuest(client)
         quest.enter()
-        out = client.lw("L.ctx.views.get('n0').outputId")
+        out = client.lw("L.ctx.store.views.get('n0').outputId")
 
         def press(world_point, hover_prefix):
             quest.vr("V.placeRig(arg[0], arg[2] + 1.2, 0)", world_point)

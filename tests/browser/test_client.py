@@ -28,7 +28,7 @@ def screenshot_stats(page, name: str):
 
 
 def markers(client, nid="n0") -> set[str]:
-    return set(client.lw(f"L.ctx.views.get('{nid}').graph.nodes.filter(n => n.kind === 'marker').map(n => n.id)"))
+    return set(client.lw(f"L.ctx.store.views.get('{nid}').graph.nodes.filter(n => n.kind === 'marker').map(n => n.id)"))
 
 
 def test_loads_without_console_errors_and_renders(client, server):
@@ -104,7 +104,7 @@ def test_featurevis_job_is_followed_over_its_event_stream(client):
     assert channels == [0, 1]
     jobs = [u for u in sent if "/api/jobs/" in u]
     assert len(jobs) == 1 and re.search(r"/api/jobs/[^/]+/events$", jobs[0]), jobs
-    job = client.lw("L.ctx.views.get('n0').cards.get('conv1').state.job")
+    job = client.lw("L.ctx.store.views.get('n0').cards.get('conv1').state.job")
     assert job["state"] == "done" and job["progress"] == 1, job
     assert client.lw("L.scene.getObjectByName('featurevis:conv1') !== undefined")
     assert client.errors == []

@@ -59,7 +59,7 @@ def test_featurevis_panel_titled_numbered_in_view_and_restored(client):
     assert client.lw(f"L.featureVisChoice({json.dumps(LAYER)})")["start"] == "noise"
 
     noise = run(client)
-    name = client.lw(f"L.ctx.views.get('n0').panels.get({json.dumps(LAYER)}).node.name")
+    name = client.lw(f"L.ctx.store.views.get('n0').panels.get({json.dumps(LAYER)}).node.name")
     assert noise["title"] == f"✦ {name} · channels 0–3 · paper · from noise" and noise["start"] == "noise"
     assert noise["labels"] == CHANNELS and noise["inkedLabels"] == len(CHANNELS) and noise["titleInked"]
     # the toasts (started, done) leave the card's progress bar free

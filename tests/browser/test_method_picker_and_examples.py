@@ -129,7 +129,7 @@ def test_dataset_examples_mode_crops_fan_out_ranking_and_drop(page, precomputed_
     state = page.lw(f"L.examples.state('{LAYER}')")
     atlas = Image.open(io.BytesIO(fetch(f"{url}api/networks/n0/layers/{LAYER}/topk.png"))).convert("RGB")
     assert (state["crops"]["width"], state["crops"]["height"]) == atlas.size  # the panel wears the run's atlas
-    assert page.lw("L.ctx.views.get('n0').cards.get(arg).state.examples", LAYER) is True
+    assert page.lw("L.ctx.store.views.get('n0').cards.get(arg).state.examples", LAYER) is True
 
     # on screen: the crops, laid out like the atlas (closer to it than to the activations shown before)
     wait_drawn(page.page)
@@ -156,10 +156,10 @@ def test_dataset_examples_mode_crops_fan_out_ranking_and_drop(page, precomputed_
 
     # a click on the tile sorts the dataset panel by "most activating for this channel"
     page.page.mouse.click(tile["x"], tile["y"])
-    page.page.wait_for_function("window.__layerwalk.ctx.datasetPanels[0].ranking !== null", timeout=30_000)
-    ranked = page.lw("L.ctx.datasetPanels[0].items.map(i => i.index)")
+    page.page.wait_for_function("window.__layerwalk.ctx.store.datasetPanels[0].ranking !== null", timeout=30_000)
+    ranked = page.lw("L.ctx.store.datasetPanels[0].items.map(i => i.index)")
     assert ranked == [r["image"] for r in rows]
-    assert f"ch {channel}" in page.lw("L.ctx.datasetPanels[0].ranking")
+    assert f"ch {channel}" in page.lw("L.ctx.store.datasetPanels[0].ranking")
 
     # pick an example from the fan-out and drop it on the input canvas: the network's input becomes that image
     i = next(k for k, r in enumerate(rows) if r["image"] != 0)  # the server starts on image 0
@@ -210,7 +210,7 @@ def test_vr_controller_picks_a_method_and_pins_a_channel_s_examples(browser, pre
                                       " return s.fanVisible && s.fanOf.channel === 3 && s.fan.length === 9; })()",
                                       timeout=30_000)
         # the trigger selected the tile: the dataset panel lists that channel's most activating images
-        client.page.wait_for_function("(window.__layerwalk.ctx.datasetPanels[0].ranking || '').endsWith('ch 3')",
+        client.page.wait_for_function("(window.__layerwalk.ctx.store.datasetPanels[0].ranking || '').endsWith('ch 3')",
                                       timeout=30_000)
         assert [p["method"] for p in posted] == ["saliency"]
         assert client.errors == []

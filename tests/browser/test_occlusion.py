@@ -90,9 +90,9 @@ def test_draw_a_block_undo_and_save_with_the_mouse(occl_client, occl_server):
     # save: the dataset panel counts the new item and shows its page
     total = api(url, "datasets")[0]["size"]
     click_at(client.page, client.lw("L.occlusion.toolScreen('save')"))
-    client.page.wait_for_function(f"window.__layerwalk.ctx.datasetPanels[0].size === {total + 1}", timeout=30_000)
+    client.page.wait_for_function(f"window.__layerwalk.ctx.store.datasetPanels[0].size === {total + 1}", timeout=30_000)
     client.page.wait_for_function(
-        f"window.__layerwalk.ctx.datasetPanels[0].items.some(i => i.index === {total})", timeout=30_000)
+        f"window.__layerwalk.ctx.store.datasetPanels[0].items.some(i => i.index === {total})", timeout=30_000)
     assert api(url, "datasets")[0]["size"] == total + 1
 
     # undo: the un-edited input's classification, and the blocks gone

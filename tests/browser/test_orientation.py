@@ -132,7 +132,7 @@ def test_from_every_fly_to_spot_no_other_panel_covers_the_layer(browser, request
         assert len(covers) == len(client.lw("L.networks.n0.layers"))
         bad = [c for c in covers if c["worst"] > 0.10]
         assert bad == [], bad
-        assert client.lw("L.ctx.views.get('n0').graph.layout.arrangement") == "wrap"  # "auto" wraps both
+        assert client.lw("L.ctx.store.views.get('n0').graph.layout.arrangement") == "wrap"  # "auto" wraps both
         if which == "real_resnet50":
             next_frames(client.page, 3)
             stats = client.lw("L.stats()")

@@ -208,10 +208,10 @@ def test_the_vr_trigger_selects_a_tile_and_shows_its_flow(browser, server):
         q.wait_hover("right", "probe-toolbar")
         q.click("right")
         assert P(client, "P.state().mode") == "flow"
-        # from the station the input panel stands between the hand and conv1 (the wrapped layout): hide it, as the
-        # layer tree does (a hidden panel takes no pointer)
-        client.lw("(L.ctx.views.get('n0').setLayerHidden('input', 'user', true), L.ctx.interaction.invalidate(), 1)")
-        q.frames(3)
+        # from the station the input panel stands between the hand and conv1 (the wrapped layout): fly to the layer,
+        # which in VR stands the user in front of it on the next XR frame
+        assert client.lw("L.flyToLayer('conv1')") is True
+        q.wait("!window.__layerwalk.ctx.locomotion.flying")
         q.aim("right", P(client, "P.tileWorld('conv1', 2)"))
         q.wait_hover("right", "layer:conv1")
         q.click("right")

@@ -60,7 +60,7 @@ def test_demo_every_layer_is_in_the_scene_graph(demo):
 
 
 def _markers(client) -> set[str]:
-    return set(client.lw("L.ctx.views.get('n0').graph.nodes.filter(n => n.kind === 'marker').map(n => n.id)"))
+    return set(client.lw("L.ctx.store.views.get('n0').graph.nodes.filter(n => n.kind === 'marker').map(n => n.id)"))
 
 
 def test_demo_pick_dataset_image_and_drop_on_input(demo, real_demo):

@@ -31,7 +31,7 @@ def test_text_is_legible_from_where_people_look(demo):
     # from the start spot: every classification row (name and probability) and every dataset caption
     rows = demo.lw("L.textBoxes('rows')")
     captions = demo.lw("L.textBoxes('captions', '0')")
-    assert len(rows) == 10 and len(captions) == demo.lw("L.ctx.datasetPanels[0].items.length") > 0
+    assert len(rows) == 10 and len(captions) == demo.lw("L.ctx.store.datasetPanels[0].items.length") > 0
     for box in rows + captions:
         assert _on_screen(box) and box["height"] >= LEGIBLE_PX, box
     # from each layer's fly-to spot: its title and its shape line, inside the view
@@ -75,7 +75,7 @@ def _text_costs_nothing_per_still_frame(demo):
 def test_magnifier_shows_the_layers_colour_bar_and_no_stale_tooltip(demo):
     page = demo.page
     # a layer of maps with values of both signs (a projection conv: no activation after it)
-    lid = demo.lw("[...L.ctx.views.get('n0').panels.values()].find((p) => p.current && p.current.vmin < 0 && "
+    lid = demo.lw("[...L.ctx.store.views.get('n0').panels.values()].find((p) => p.current && p.current.vmin < 0 && "
                   "p.current.vmax > 0 && p.node.shape.length === 3).node.id")
     demo.lw(f"L.jumpToLayer({json.dumps(lid)})")
     box = demo.lw(f"L.panelScreenBox({json.dumps(lid)})")
@@ -95,7 +95,7 @@ def test_magnifier_shows_the_layers_colour_bar_and_no_stale_tooltip(demo):
     assert page.evaluate("document.getElementById('lw-tooltip').hidden")
     # the legend's range is the layer's (as the server sent it); zero sits at the layer's zero level
     current = demo.lw(f"(({{vmin, vmax, zero_level}}) => ({{vmin, vmax, zero_level}}))"
-                      f"(L.ctx.views.get('n0').panels.get({json.dumps(lid)}).current)")
+                      f"(L.ctx.store.views.get('n0').panels.get({json.dumps(lid)}).current)")
     legend = page.evaluate("({...document.querySelector('.lw-mag-legend').dataset})")
     assert float(legend["min"]) == pytest.approx(current["vmin"])
     assert float(legend["max"]) == pytest.approx(current["vmax"])

@@ -24,6 +24,37 @@ INSTALL = """
   window.__xrDevice = device;
 })();
 """
+# A headset's browser runs no window.requestAnimationFrame callbacks while an immersive session presents: the
+# session's requestAnimationFrame drives the frames. Chromium with iwer runs both, so without this a client that
+# waits for a window frame works here and hangs in a headset. iwer's own device loop (onDeviceFrame, the
+# headset's compositor) keeps the window's frames; other callbacks are held until the session ends.
+HEADSET_FRAMES = """
+;(() => {
+  const native = window.requestAnimationFrame.bind(window);
+  const cancelNative = window.cancelAnimationFrame.bind(window);
+  const held = new Map();
+  let nextId = -1;
+  const presenting = () => !!window.__xrDevice.activeSession;
+  window.requestAnimationFrame = (callback) => {
+    if (callback.name === 'onDeviceFrame' || !presenting()) return native(callback);
+    held.set(nextId, callback);
+    return nextId--;
+  };
+  window.cancelAnimationFrame = (id) => (id < 0 ? held.delete(id) : cancelNative(id));
+  const release = () => {
+    if (!presenting() && held.size) {
+      const due = [...held.values()];
+      held.clear();
+      due.forEach((callback) => native(callback));
+    }
+    setTimeout(release, 50);
+  };
+  release();
+  window.__heldFrames = () => held.size;
+})();
+"""
+# Playwright's default polling of wait_for_function runs on window frames, which HEADSET_FRAMES holds: poll by time
+POLL_MS = 50
 HANDS = {"left": (-0.22, 1.35, -0.25), "right": (0.22, 1.35, -0.25)}
 
 
@@ -44,11 +75,15 @@ class EmulatedQuest:
         self.client, self.page = client, client.page
 
     def enter(self) -> None:
-        self.page.wait_for_function("window.__layerwalk.vr && window.__layerwalk.vr.supported()", timeout=10_000)
+        self.wait("window.__layerwalk.vr && window.__layerwalk.vr.supported()", timeout=10_000)
         self.page.wait_for_selector("#lw-vr-button:not([hidden])", timeout=10_000)
         self.page.click("#lw-vr-button")
-        self.page.wait_for_function("window.__layerwalk.vr.presenting", timeout=30_000)
-        self.page.wait_for_function("window.__layerwalk.vr.pointers.every(p => p.connected)", timeout=30_000)
+        self.wait("window.__layerwalk.vr.presenting")
+        self.wait("window.__layerwalk.vr.pointers.every(p => p.connected)")
+
+    def wait(self, expr: str, timeout=30_000, arg=None) -> None:
+        """Wait until the page expression is true (polled by time: window frames may not run while presenting)."""
+        self.page.wait_for_function(expr, arg=arg, timeout=timeout, polling=POLL_MS)
 
     def vr(self, expr: str, arg=None):
         return self.client.lw(f"(V => {expr})(L.vr)", arg)
@@ -80,9 +115,8 @@ class EmulatedQuest:
         return next(p for p in self.vr("V.pointers") if p["handedness"] == hand)
 
     def wait_hover(self, hand: str, name_prefix: str, timeout=10_000) -> None:
-        self.page.wait_for_function(
-            """([hand, prefix]) => { const p = window.__layerwalk.vr.pointers.find(p => p.handedness === hand);
-                return p && p.hovered && p.hovered.startsWith(prefix); }""", arg=[hand, name_prefix], timeout=timeout)
+        self.wait("""([hand, prefix]) => { const p = window.__layerwalk.vr.pointers.find(p => p.handedness === hand);
+                     return p && p.hovered && p.hovered.startsWith(prefix); }""", timeout, [hand, name_prefix])
 
     def button(self, hand: str, button: str, value: float) -> None:
         self.page.evaluate("([hand, id, v]) => window.__xrDevice.controllers[hand].updateButtonValue(id, v)",
@@ -93,9 +127,9 @@ class EmulatedQuest:
         """Press and release (select for the trigger, squeeze for the grip)."""
         state = "selecting" if button == "trigger" else "squeezing"
         self.button(hand, button, 1)
-        self.page.wait_for_function(f"window.__layerwalk.vr.pointers.find(p => p.handedness === '{hand}').{state}")
+        self.wait(f"window.__layerwalk.vr.pointers.find(p => p.handedness === '{hand}').{state}")
         self.button(hand, button, 0)
-        self.page.wait_for_function(f"!window.__layerwalk.vr.pointers.find(p => p.handedness === '{hand}').{state}")
+        self.wait(f"!window.__layerwalk.vr.pointers.find(p => p.handedness === '{hand}').{state}")
 
     def stick(self, hand: str, x: float, y: float) -> None:
         self.page.evaluate("([hand, x, y]) => window.__xrDevice.controllers[hand].updateAxes('thumbstick', x, y)",
@@ -103,13 +137,15 @@ class EmulatedQuest:
         self.frames(3)
 
 
-def open_vr_client(browser, url: str, stereo=True, query="?aa=0") -> LoadedPage:
-    """Like conftest.open_client, with the emulated headset installed before the client's first line runs."""
+def open_vr_client(browser, url: str, stereo=True, query="?aa=0", headset_frames=False) -> LoadedPage:
+    """Like conftest.open_client, with the emulated headset installed before the client's first line runs;
+    `headset_frames`: window frames stop while presenting, as in a headset (wait with EmulatedQuest.wait then)."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.add_init_script(script=IWER_JS.read_text() + INSTALL % ("true" if stereo else "false"))
+    page.add_init_script(script=IWER_JS.read_text() + INSTALL % ("true" if stereo else "false") +
+                         (HEADSET_FRAMES if headset_frames else ""))
     page.goto(url + query)
     page.wait_for_function("window.__layerwalk && window.__layerwalk.flags.activationsReady", timeout=120_000)
     page.wait_for_function("window.__layerwalk.pendingTasks === 0", timeout=60_000)

@@ -36,6 +36,8 @@ import { chartsDebug } from '../charts/charts-debug';
 import { attributionDebug } from './attribution-debug';
 import { examplesDebug } from './examples-debug';
 import { FrameScheduler } from './frame-scheduler';
+import { createAppStore } from './store';
+import type { RenderPhase } from './store';
 import { RenderGate } from './render-gate';
 import { makeCardsInteractive, makePanelInteractive } from './layer-interaction';
 import { addMethodPicker } from './method-picker';
@@ -70,10 +72,8 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     cardAtlas: new QuadAtlas(world.renderer, { name: 'info-cards', slotWidth: CARD_SIZE.width, slotHeight: CARD_SIZE.height }),
     labelAtlas: new QuadAtlas(world.renderer, { name: 'edge-labels', slotWidth: LABEL_SIZE.width, slotHeight: LABEL_SIZE.height }),
     texts: new WorldText('world-text', () => ctx.gate.invalidate()),
-    carried: createCarriedItem(), carry: null, views: new Map(), datasetPanels: [], toast,
-    chosenClass: new Map(), classChosen: new Set(),
+    store: createAppStore(), carried: createCarriedItem(), toast,
     tooltip: createTooltip(overlay), worldTooltip: createWorldTooltip(world.camera), magnifier: createMagnifier(overlay),
-    metrics: { lastUpdateMs: null, updates: 0, frameMs: 0, phases: { interaction: 0, activations: 0, canvases: 0, render: 0 } },
     refresh: (nid, version, t0) => refreshNetwork(ctx, nid, version, t0),
     flyToLayer: (query) => flight.flyTo(query),
     flyToLayerOf: (nid, lid) => flight.flyToLayerOf(nid, lid),
@@ -92,11 +92,11 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   const progress = { sceneReady: false, activationsReady: false };
   const debug = installDebugApi(ctx, banner, progress);
   interaction.onEmptySelect = (p) => {
-    if (p === pointer && !ctx.carry) world.renderer.domElement.requestPointerLock?.()?.catch?.(() => {});
+    if (p === pointer && !ctx.store.carry) world.renderer.domElement.requestPointerLock?.()?.catch?.(() => {});
   };
   window.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && ctx.carry) putBack(ctx);
-    const first = ctx.views.values().next().value;
+    if (e.key === 'Escape' && ctx.store.carry) putBack(ctx);
+    const first = ctx.store.views.values().next().value;
     if (e.key === 'Home' && first && !(e.target instanceof HTMLInputElement)) flyToStation(ctx, first);
   });
   document.addEventListener('pointerlockchange', () =>
@@ -125,7 +125,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
       charts.linkViews();
       orientation.sceneBuilt();
       probe.linkViews();
-      search.setNames([...ctx.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
+      search.setNames([...ctx.store.views.values()].flatMap((v) => [...v.panels.values()].map((p) => p.node.name)));
       progress.sceneReady = true;
     }
     await Promise.all(networks.map((n) => ctx.refresh(n.id)));
@@ -133,7 +133,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
     progress.activationsReady = true;
     networks.forEach((n) => loadWeightHistograms(ctx, n.id));
     // the server keeps each layer's latest feature visualization: a reload shows them again
-    for (const view of ctx.views.values()) restoreFeatureVis(ctx, view).catch((err) => ctx.reportError(err));
+    for (const view of ctx.store.views.values()) restoreFeatureVis(ctx, view).catch((err) => ctx.reportError(err));
   };
   const connect = async () => {
     for (let attempt = 0; ; attempt++) {
@@ -152,14 +152,14 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   subscribeServerEvents(ctx.api, {
     selection: (s) => charts.receive(s),
     input(e) {
-      const view = ctx.views.get(e.network);
+      const view = ctx.store.views.get(e.network);
       if (view) ctx.refresh(e.network, e.version).catch((err) => ctx.reportError(err));
       probe.inputChanged(e.network);
       if (view) occlusionEditor(view)?.inputChanged(e);
     },
     probing(state) {
       probe.receive(state);
-      const view = ctx.views.get(state.network);
+      const view = ctx.store.views.get(state.network);
       if (view) occlusionEditor(view)?.follow(state);
     },
     dataset: (saved) => void showSavedItem(ctx, saved, false).catch((err) => ctx.reportError(err)),
@@ -177,14 +177,14 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
 /** After a reconnect: reload every network whose input changed while we were away (or whose server restarted). */
 async function resync(ctx: AppContext): Promise<void> {
   for (const n of await ctx.api.networks()) {
-    const view = ctx.views.get(n.id);
-    if (view && n.version !== view.version) await ctx.refresh(n.id);
+    const view = ctx.store.views.get(n.id);
+    if (view && n.version !== ctx.store.inputVersion(n.id)) await ctx.refresh(n.id);
   }
 }
 
 /** The occlusion edit each network shows now (a client that opens during an edit shows its blocks). */
 async function resyncProbing(ctx: AppContext): Promise<void> {
-  await Promise.all([...ctx.views.values()].map(async (view) => {
+  await Promise.all([...ctx.store.views.values()].map(async (view) => {
     const editor = occlusionEditor(view);
     if (editor) editor.follow(await ctx.api.probingState(view.info.id));
   }));
@@ -196,7 +196,7 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
   networks.forEach((info, i) => {
     const view = createNetworkView(info, graphs[i], offsets[i], ctx.cardAtlas, ctx.labelAtlas, ctx.texts,
       (m) => ctx.world.renderer.initTexture(m.uniforms.map.value)); // upload now, inside the frame budget
-    ctx.views.set(info.id, view);
+    ctx.store.addNetwork(view);
     ctx.world.scene.add(view.object);
     view.panels.forEach((panel) => makePanelInteractive(ctx, view, panel));
     view.cards.forEach((card, lid) => cardOwners.set(card.slot.index, { view, lid }));
@@ -208,10 +208,10 @@ function buildScene(ctx: AppContext, networks: NetworkInfo[], datasets: DatasetI
     if (view.missing.length) ctx.toast(`${view.missing.length} layers of ${info.name} have no place in the layout`, 'error');
   });
   makeCardsInteractive(ctx, cardOwners);
-  const first = ctx.views.values().next().value;
+  const first = ctx.store.views.values().next().value;
   if (first) placeStartCamera(ctx, first);
   const shown = new Set<string>();
-  for (const view of ctx.views.values()) {
+  for (const view of ctx.store.views.values()) {
     const did = view.info.dataset;
     const dataset = datasets.find((d) => d.id === did);
     if (!dataset || shown.has(dataset.id)) continue;
@@ -228,19 +228,19 @@ function addDatasetPanel(ctx: AppContext, dataset: DatasetInfo, view: NetworkVie
   ctx.world.scene.add(panel.object);
   makeDatasetInteractive(ctx, panel);
   panel.showPage(0).catch((err) => ctx.reportError(err));
-  ctx.datasetPanels.push(panel);
+  ctx.store.addDatasetPanel(panel);
   return panel;
 }
 
 function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight, orient: (presenting: boolean) => void): void {
   const timer = new Timer();
   const { renderer, scene, camera } = ctx.world;
-  const t = ctx.metrics.phases;
-  const ema = (key: keyof typeof t, since: number) => (t[key] = t[key] * 0.9 + (performance.now() - since) * 0.1);
+  const ema = (phase: RenderPhase, since: number) => ctx.store.recordPhase(phase, performance.now() - since);
   renderer.setAnimationLoop((time) => {
+    ctx.scheduler.startFrame();
     timer.update(time);
     const dt = Math.min(0.1, timer.getDelta());
-    ctx.metrics.frameMs = ctx.metrics.frameMs * 0.9 + dt * 1000 * 0.1;
+    ctx.store.recordFrame(dt * 1000);
     let t0 = performance.now();
     if (vr.presenting) vr.update(dt);
     else ctx.locomotion.update(dt);
@@ -252,11 +252,11 @@ function startRenderLoop(ctx: AppContext, vr: VrMode, flight: LayerFlight, orien
     ema('interaction', t0);
     const busy = vr.presenting || ctx.carried.visible || ctx.scheduler.pending > 0 || ctx.cardAtlas.busy || ctx.labelAtlas.busy || ctx.texts.busy;
     t0 = performance.now();
-    ctx.scheduler.run(Math.max(10, ctx.metrics.frameMs * 0.5));
+    ctx.scheduler.run(Math.max(10, ctx.store.metrics.frameMs * 0.5));
     ema('activations', t0);
     t0 = performance.now();
-    for (const v of ctx.views.values()) v.update();
-    ctx.datasetPanels.forEach((p) => p.update());
+    for (const v of ctx.store.views.values()) v.update();
+    ctx.store.datasetPanels.forEach((p) => p.update());
     ctx.cardAtlas.flush();
     ctx.labelAtlas.flush(64);
     ema('canvases', t0);

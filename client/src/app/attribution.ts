@@ -117,10 +117,9 @@ function summary(r: AttributionResult, label: string): NonNullable<InfoCardState
 export async function selectTarget(ctx: AppContext, view: NetworkView, classIndex: number): Promise<void> {
   const s = attributionState(view);
   s.target = classIndex;
-  ctx.chosenClass.set(view.info.id, classIndex);
-  ctx.classChosen.forEach((listener) => listener(view.info.id, classIndex));
+  ctx.store.chooseClass(view.info.id, classIndex);
   view.station.setTarget(classIndex);
-  const covered = s.result && s.result.version === view.version && s.result.targets.some((t) => t.index === classIndex);
+  const covered = s.result && s.result.version === ctx.store.inputVersion(view.info.id) && s.result.targets.some((t) => t.index === classIndex);
   if (!covered) {
     await analyzeNetwork(ctx, view);
     return;
@@ -216,7 +215,7 @@ export function setNetworkMode(ctx: AppContext, view: NetworkView, mode: PanelMo
 
 function ensureAnalysis(ctx: AppContext, view: NetworkView): void {
   const s = attributionState(view);
-  if (s.result?.version === view.version || s.running) return;
+  if (s.result?.version === ctx.store.inputVersion(view.info.id) || s.running) return;
   analyzeNetwork(ctx, view).catch((err) => ctx.reportError(err));
 }
 
@@ -229,10 +228,10 @@ export function cycleImportance(ctx: AppContext, view: NetworkView, lid: string)
   ctx.gate.invalidate();
 }
 
-/** A new input makes the result stale: panels, overlay and output card go back to what the input shows. */
-export function dropStaleAttribution(view: NetworkView): void {
+/** A new input (`version`) makes the result stale: panels, overlay and output card go back to what the input shows. */
+export function dropStaleAttribution(view: NetworkView, version: number): void {
   const s = states.get(view);
-  if (!s?.result || s.result.version === view.version) return;
+  if (!s?.result || s.result.version === version) return;
   Object.assign(s, { result: null, target: null, maps: new Map(), overlays: new Map() });
   view.panels.forEach((p) => p.setAttribution(null, null));
   view.station.setTarget(null);
@@ -245,7 +244,7 @@ export function installAttributionKeys(ctx: AppContext): void {
   const order: PanelMode[] = ['activations', 'attribution', 'blend'];
   window.addEventListener('keydown', (e) => {
     if (e.key.toLowerCase() !== 'm' || e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey) return;
-    for (const view of ctx.views.values()) {
+    for (const view of ctx.store.views.values()) {
       const mode = order[(order.indexOf(attributionState(view).mode) + 1) % order.length];
       setNetworkMode(ctx, view, mode);
     }

@@ -7,13 +7,13 @@ import { occlusionEditor } from './occlusion-editor';
 
 /** Pick up: the carried image appears at the pointer and remembers which input source it stands for. */
 export function pickUp(ctx: AppContext, carry: Carry, image: CanvasImageSource | null): void {
-  ctx.carry = carry;
+  ctx.store.pickUp(carry);
   ctx.carried.show(image, carry.label);
   document.body.classList.add('lw-carrying');
 }
 
 export function putBack(ctx: AppContext): void {
-  ctx.carry = null;
+  ctx.store.putDown();
   ctx.carried.hide();
   document.body.classList.remove('lw-carrying');
 }
@@ -37,23 +37,23 @@ export async function dropInto(ctx: AppContext, view: NetworkView, source: Input
  */
 export function makeStationInteractive(ctx: AppContext, view: NetworkView): void {
   ctx.interaction.add(view.station.object, {
-    hover: () => view.station.setDropHint(ctx.carry ? 'can-drop' : 'none'),
+    hover: () => view.station.setDropHint(ctx.store.carry ? 'can-drop' : 'none'),
     hoverEnd: () => view.station.setDropHint('none'),
-    dragStart: (hit) => !ctx.carry && (occlusionEditor(view)?.dragStart(hit) ?? false),
+    dragStart: (hit) => !ctx.store.carry && (occlusionEditor(view)?.dragStart(hit) ?? false),
     drag: (pointer) => occlusionEditor(view)?.drag(pointer),
     dragEnd: (pointer) => occlusionEditor(view)?.dragEnd(pointer),
     select(hit) {
-      const target = !ctx.carry && hit.uv ? view.station.predictionAt(hit.uv.x, hit.uv.y) : null;
+      const target = !ctx.store.carry && hit.uv ? view.station.predictionAt(hit.uv.x, hit.uv.y) : null;
       if (target) {
         selectTarget(ctx, view, target.index).catch((err) => ctx.reportError(err));
         return;
       }
-      if (!ctx.carry && occlusionEditor(view)?.clickImage(hit)) return;
-      if (!ctx.carry) {
+      if (!ctx.store.carry && occlusionEditor(view)?.clickImage(hit)) return;
+      if (!ctx.store.carry) {
         ctx.toast('Pick an image from the dataset panel (or the noise generator) first, or drop a file on the page.');
         return;
       }
-      const { source } = ctx.carry;
+      const { source } = ctx.store.carry;
       putBack(ctx);
       dropInto(ctx, view, source).catch((err) => ctx.reportError(err));
     },
@@ -100,7 +100,7 @@ export function enableFileDrop(ctx: AppContext): void {
 }
 
 export async function uploadFile(ctx: AppContext, file: File, nid?: string): Promise<void> {
-  const view = nid ? ctx.views.get(nid) : nearestView(ctx);
+  const view = nid ? ctx.store.views.get(nid) : nearestView(ctx);
   if (!view) throw new Error('no network loaded to upload into');
   const t0 = performance.now();
   view.station.setDropHint('busy');
@@ -118,7 +118,7 @@ function nearestView(ctx: AppContext): NetworkView | undefined {
   let best: NetworkView | undefined;
   let bestD = Infinity;
   const cam = ctx.world.camera.position;
-  for (const v of ctx.views.values()) {
+  for (const v of ctx.store.views.values()) {
     const d = v.station.object.getWorldPosition(v.station.object.position.clone()).distanceToSquared(cam);
     if (d < bestD) [best, bestD] = [v, d];
   }

@@ -228,7 +228,7 @@ async function rankDataset(ctx: AppContext, view: NetworkView, lid: string, chan
   const s = states.get(view)!;
   s.selected = { lid, channel };
   const did = datasetOf(ctx, view);
-  const panel = ctx.datasetPanels.find((p) => p.dataset.id === did);
+  const panel = ctx.store.datasetPanels.find((p) => p.dataset.id === did);
   if (!panel) return;
   const rows = await topkOf(ctx, view, s, lid, channel, RANKING_SIZE);
   if (s.selected?.lid !== lid || s.selected.channel !== channel) return;
@@ -243,7 +243,7 @@ async function rankDataset(ctx: AppContext, view: NetworkView, lid: string, chan
  */
 function datasetOf(ctx: AppContext, view: NetworkView): string | null {
   const spec = states.get(view)?.spec;
-  const served = ctx.datasetPanels.find((p) => p.dataset.spec === spec) ?? ctx.datasetPanels.find((p) => p.dataset.id === view.info.dataset);
+  const served = ctx.store.datasetPanels.find((p) => p.dataset.spec === spec) ?? ctx.store.datasetPanels.find((p) => p.dataset.id === view.info.dataset);
   if (served) return served.dataset.id;
   ctx.toast(`the dataset ${spec ?? ''} of the precomputed run is not served: start layerwalk serve with --dataset ${spec ?? 'SPEC'}`, 'error');
   return null;

@@ -35,10 +35,10 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       return ctx.world.camera;
     },
     get lastUpdateMs() {
-      return ctx.metrics.lastUpdateMs;
+      return ctx.store.metrics.lastUpdateMs;
     },
     get updates() {
-      return ctx.metrics.updates;
+      return ctx.store.metrics.updates;
     },
     get bannerVisible() {
       return banner.visible;
@@ -47,12 +47,14 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       return ctx.scheduler.pending;
     },
     get carrying() {
-      return ctx.carry?.label ?? null;
+      return ctx.store.carry?.label ?? null;
     },
     get networks() {
-      return Object.fromEntries([...ctx.views].map(([id, v]) => [id, {
-        id, name: v.info.name, version: v.version, graphNodes: v.graph.nodes.map((n) => n.id),
+      return Object.fromEntries([...ctx.store.views].map(([id, v]) => [id, {
+        id, name: v.info.name, version: ctx.store.inputVersion(id), graphNodes: v.graph.nodes.map((n) => n.id),
         layers: [...v.panels.keys()], missing: v.missing, classificationText: v.station.classificationText,
+        /** loading an input (until every panel shows it), and the input canvas' drop hint ('busy' during a drop) */
+        refreshing: ctx.store.refreshing.has(id), dropHint: v.station.dropHint,
         /** a few decoded levels of a layer's current data, to detect texture changes */
         checksum: (lid: string) => checksum(v.panels.get(lid)?.current?.data),
       }]));
@@ -63,10 +65,10 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       ctx.world.scene.traverse((o) => {
         if ((o as Mesh).isMesh && o.name.startsWith('layer:')) panels++;
       });
-      const layers = [...ctx.views.values()].reduce((n, v) => n + v.graph.nodes.filter((x) => x.kind !== 'marker').length, 0);
+      const layers = [...ctx.store.views.values()].reduce((n, v) => n + v.graph.nodes.filter((x) => x.kind !== 'marker').length, 0);
       return {
         calls: info.render.calls, triangles: info.render.triangles, textures: info.memory.textures,
-        geometries: info.memory.geometries, layers, panels, frameMs: ctx.metrics.frameMs, phases: { ...ctx.metrics.phases },
+        geometries: info.memory.geometries, layers, panels, frameMs: ctx.store.metrics.frameMs, phases: { ...ctx.store.metrics.phases },
         /** in an immersive session the numbers are for both eyes (one frame, stereo) */
         presenting: ctx.world.renderer.xr.isPresenting,
       };
@@ -77,7 +79,7 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       return project(ctx, p);
     },
     datasetItemScreen(i: number, panel = 0) {
-      const dp = ctx.datasetPanels[panel];
+      const dp = ctx.store.datasetPanels[panel];
       if (!dp) return null;
       const [u, v] = dp.itemUv(i);
       const mesh = dp.object as Mesh;
@@ -87,7 +89,7 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
       return project(ctx, mesh.localToWorld(_v));
     },
     stationScreen(nid: string) {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       if (!view) return null;
       _v.set(0, -0.3, 0);
       view.station.object.updateMatrixWorld();
@@ -108,18 +110,18 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
     textBoxes(what: 'title' | 'rows' | 'captions', id = 'n0', lid = '') {
       const box = (t: Text) => ctx.texts.screenBox(t, ctx.world.camera, ctx.world.renderer.domElement);
       if (what === 'title') {
-        const title = ctx.views.get(id)?.cards.get(lid)?.title;
+        const title = ctx.store.views.get(id)?.cards.get(lid)?.title;
         return title ? [box(title.name), box(title.shape)] : null;
       }
-      if (what === 'rows') return ctx.views.get(id)?.station.rowLabels.map(box) ?? null;
-      return ctx.datasetPanels[Number(id) || 0]?.captions.filter((t) => t.text).map(box) ?? null;
+      if (what === 'rows') return ctx.store.views.get(id)?.station.rowLabels.map(box) ?? null;
+      return ctx.store.datasetPanels[Number(id) || 0]?.captions.filter((t) => t.text).map(box) ?? null;
     },
     get textBusy() {
       return ctx.texts.busy;
     },
     /** screen box of a layer's panel (CSS pixels), the canvas' box, and the first other thing in the way */
     panelScreenBox(lid: string, nid = 'n0') {
-      const mesh = ctx.views.get(nid)?.panels.get(lid)?.object;
+      const mesh = ctx.store.views.get(nid)?.panels.get(lid)?.object;
       if (!mesh) return null;
       mesh.updateMatrixWorld();
       const corners = CORNERS.map(([x, y]) => project(ctx, mesh.localToWorld(_v.set(x, y, 0))));
@@ -134,7 +136,7 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
     },
     /** the edges at a layer: their floor end points and label centres (world [x, z]), and the panel's position */
     edgesAt(lid: string, nid = 'n0') {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       const panel = view?.panels.get(lid);
       if (!view || !panel) return null;
       view.object.updateMatrixWorld();
@@ -152,25 +154,25 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
     },
     /** screen position of a button on a layer's info card */
     cardButtonScreen(lid: string, button: CardButton, nid = 'n0') {
-      const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
+      const slot = ctx.store.views.get(nid)?.cards.get(lid)?.slot;
       return slot ? project(ctx, cardButtonPoint(slot, button, _v)) : null;
     },
     /** screen box (CSS pixels) of the progress bar on a layer's info card */
     cardJobBarScreen(lid: string, nid = 'n0') {
-      const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
+      const slot = ctx.store.views.get(nid)?.cards.get(lid)?.slot;
       if (!slot) return null;
       const { x, y, w, h } = JOB_BAR;
       const corners = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]].map(([cx, cy]) => project(ctx, cardPixelPoint(slot, cx, cy, _v)));
       return screenBox(corners);
     },
     /** the start image and style a layer's card chose for its ✦ button */
-    featureVisChoice: (lid: string, nid = 'n0') => ctx.views.get(nid)?.cards.get(lid)?.state.featurevis ?? null,
+    featureVisChoice: (lid: string, nid = 'n0') => ctx.store.views.get(nid)?.cards.get(lid)?.state.featurevis ?? null,
     /**
      * A layer's feature visualization panel: its title, its channels, how many channel numbers carry light text
      * pixels (read back from the painted texture), whether the title band has text, and its screen box.
      */
     featureVisInfo(lid: string, nid = 'n0') {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       const panel = view && featureVisPanel(view, lid);
       if (!panel) return null;
       const g = panel.object.geometry.parameters;
@@ -192,22 +194,22 @@ export function installDebugApi(ctx: AppContext, banner: { readonly visible: boo
     },
     /** start feature visualization of a layer like the card button does; resolves with the result's channels */
     async startFeatureVis(lid: string, request: Partial<FeatureVisRequest> = {}, nid = 'n0') {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       const panel = view && (await startFeatureVis(ctx, view, lid, request));
       return panel ? panel.result.channels : null;
     },
     flyToStation: (nid = 'n0') => {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       if (view) flyToStation(ctx, view);
       return !!view;
     },
     flyToFeatureVis: (lid: string, nid = 'n0') => {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       return !!view && flyToFeatureVis(ctx, view, lid);
     },
     /** screen position of one channel's image on a layer's feature visualization panel */
     featureVisScreen(lid: string, channel: number, nid = 'n0') {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       const panel = view && featureVisPanel(view, lid);
       if (!panel) return null;
       const [u, v] = panel.uvOf(channel);

@@ -11,7 +11,7 @@ const _v = new Vector3();
  */
 export function examplesDebug(ctx: AppContext) {
   const viewOf = (nid: string) => {
-    const view = ctx.views.get(nid);
+    const view = ctx.store.views.get(nid);
     if (!view) throw new Error(`no network ${nid}`);
     return view;
   };

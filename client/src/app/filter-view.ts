@@ -66,7 +66,7 @@ export function installFilterView(ctx: AppContext, selection: LinkedSelection): 
     ctx.gate.invalidate();
   };
   selection.onChange((nid, sel) => {
-    const view = ctx.views.get(nid);
+    const view = ctx.store.views.get(nid);
     const s = sel.layer ? shown.get(`${nid}/${sel.layer}`) : undefined;
     if (view && s?.strip && sel.layer) loadStrip(view, sel.layer, s).catch((err) => ctx.reportError(err));
   });
@@ -106,7 +106,7 @@ export function installFilterView(ctx: AppContext, selection: LinkedSelection): 
     inputChanged(nid) {
       for (const [key, s] of shown) {
         const [n, lid] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-        const view = ctx.views.get(n);
+        const view = ctx.store.views.get(n);
         if (n === nid && view && s.strip) loadStrip(view, lid, s).catch((err) => ctx.reportError(err));
       }
     },
@@ -132,7 +132,7 @@ export function installFilterView(ctx: AppContext, selection: LinkedSelection): 
     if (e.code !== 'KeyV' || e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey) return;
     const hit = ctx.interaction.hovered(ctx.pointer);
     const lid = hit?.object.userData.layerId as string | undefined;
-    const view = ctx.views.get(hit?.object.userData.network as string);
+    const view = ctx.store.views.get(hit?.object.userData.network as string);
     if (!lid || !view) {
       ctx.toast('Point at a layer panel and press V to show its filters (again: norms, then the maps).');
       return;

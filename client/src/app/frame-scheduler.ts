@@ -2,12 +2,15 @@
 export type FrameTask = () => number;
 
 /**
- * Spreads heavy work (filling and uploading layer atlases) over animation frames so the page never freezes:
- * each frame runs tasks until a time budget or an upload budget is used up.
+ * The client's one clock: the renderer's animation loop calls `startFrame` and `run` once per frame, on the desktop
+ * and in an XR session alike (there the session drives the frames and `window.requestAnimationFrame` never fires,
+ * so nothing in the client waits on it). Spreads heavy work (filling and uploading layer atlases) over frames so the
+ * page never freezes: each frame runs tasks until a time budget or an upload budget is used up.
  */
 export class FrameScheduler {
   private readonly queue: FrameTask[] = [];
   private head = 0;
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly budgetMs = 8,
@@ -20,6 +23,23 @@ export class FrameScheduler {
 
   add(task: FrameTask): void {
     this.queue.push(task);
+  }
+
+  /** Call `callback` at the start of the next frame, before it is drawn. */
+  onNextFrame(callback: () => void): void {
+    this.waiting.push(callback);
+  }
+
+  /** Resolves once `n` frames have been drawn (or skipped by the render gate) from now. */
+  async frames(n = 1): Promise<void> {
+    for (let i = 0; i < n; i++) await new Promise<void>((resolve) => this.onNextFrame(resolve));
+  }
+
+  /** First thing of every frame (the render loop): the callbacks waiting for this frame run. */
+  startFrame(): void {
+    const due = this.waiting;
+    this.waiting = [];
+    due.forEach((callback) => callback());
   }
 
   /** Run queued tasks for up to `budgetMs` (default: the constructor's budget). */

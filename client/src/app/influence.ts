@@ -72,7 +72,8 @@ export function addProponentWall(ctx: AppContext, view: NetworkView, dataset: Da
   // repainted, and the input followed, right before the wall is drawn: no per-frame hook needed
   wall.object.onBeforeRender = () => {
     wall.update();
-    if (s.following && !s.running && s.result && s.result.version !== view.version && view.version >= 0) {
+    if (s.following && !s.running && s.result && s.result.version !== ctx.store.inputVersion(view.info.id) &&
+      ctx.store.inputVersion(view.info.id) >= 0) {
       runInfluence(ctx, s).catch((err) => ctx.reportError(err));
     }
   };

@@ -12,6 +12,7 @@ const EYE_HEIGHT = 1.2;
 const MARGIN = 0.9;
 /** metres the camera must leave the fly-to spot before the panels hidden for the view come back */
 const MOVED_AWAY = 0.3;
+const _head = new Vector3();
 
 export interface LayerFlight {
   /** Fly to the first layer whose name or id matches (exact, then prefix, then substring); false if none does. */
@@ -21,7 +22,7 @@ export interface LayerFlight {
   /** If the camera stands at (or flies to) the fly-to spot of layer `lid` of network `nid`, fly there again: what
    * belongs to the layer changed (a feature visualization result appeared beside it). */
   reframe(nid: string, lid: string): void;
-  /** Once per frame: shows the hidden panels again once the camera left the spot, or in VR. */
+  /** Once per frame: shows the hidden panels again once the camera (in VR: the head, on the floor plan) left the spot. */
   update(presenting: boolean): void;
 }
 
@@ -62,7 +63,7 @@ export function createLayerFlight(ctx: AppContext, extras: LayerExtras = () => n
       return !!match && flyToPanel(match.view, match.panel);
     },
     flyToLayerOf(nid, lid) {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       const panel = view?.panels.get(lid);
       return !!view && !!panel && flyToPanel(view, panel);
     },
@@ -70,7 +71,10 @@ export function createLayerFlight(ctx: AppContext, extras: LayerExtras = () => n
       if (at && at.view.info.id === nid && at.panel.node.id === lid) flyToPanel(at.view, at.panel);
     },
     update(presenting) {
-      if (eye && (presenting || (!ctx.locomotion.flying && cam.position.distanceToSquared(eye) > MOVED_AWAY ** 2))) release();
+      if (!eye || (!presenting && ctx.locomotion.flying)) return;
+      cam.getWorldPosition(_head);
+      if (presenting) _head.y = eye.y; // VR mode stands the user on the floor below the spot
+      if (_head.distanceToSquared(eye) > MOVED_AWAY ** 2) release();
     },
   };
 
@@ -97,7 +101,7 @@ export function layerViewpoint(view: NetworkView, panel: LayerPanel, fov: number
 function findLayer(ctx: AppContext, query: string): { view: NetworkView; panel: LayerPanel } | null {
   const q = query.toLowerCase();
   if (!q) return null;
-  const all = [...ctx.views.values()].flatMap((view) => [...view.panels.values()].map((panel) => ({ view, panel })));
+  const all = [...ctx.store.views.values()].flatMap((view) => [...view.panels.values()].map((panel) => ({ view, panel })));
   const name = ({ panel }: { panel: LayerPanel }) => panel.node.name.toLowerCase();
   return all.find((m) => name(m) === q || m.panel.node.id.toLowerCase() === q) ??
     all.find((m) => name(m).startsWith(q)) ?? all.find((m) => name(m).includes(q)) ?? null;

@@ -21,7 +21,7 @@ export function layerInView(ctx: AppContext): LayerInView | null {
   cam.getWorldDirection(_forward);
   let best: LayerInView | null = null;
   let bestScore = Infinity;
-  for (const view of ctx.views.values()) {
+  for (const view of ctx.store.views.values()) {
     let k = 0;
     for (const [lid, panel] of view.panels) {
       k++;

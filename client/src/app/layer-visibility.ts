@@ -25,28 +25,28 @@ export function createLayerVisibility(ctx: AppContext): LayerVisibility {
     listeners.forEach((l) => l());
   };
   const apply = (nid: string, lids: readonly string[], hidden: boolean) => {
-    const view = ctx.views.get(nid);
+    const view = ctx.store.views.get(nid);
     for (const lid of lids) view?.setLayerHidden(lid, 'user', hidden);
   };
   const visibility: LayerVisibility = {
-    isHidden: (nid, lid) => !!ctx.views.get(nid)?.isLayerHidden(lid, 'user'),
+    isHidden: (nid, lid) => !!ctx.store.views.get(nid)?.isLayerHidden(lid, 'user'),
     set(nid, lids, hidden) {
       apply(nid, lids, hidden);
       changed();
     },
     only(nid, lids) {
       const keep = new Set(lids);
-      const all = [...(ctx.views.get(nid)?.panels.keys() ?? [])];
+      const all = [...(ctx.store.views.get(nid)?.panels.keys() ?? [])];
       apply(nid, all.filter((lid) => !keep.has(lid)), true);
       apply(nid, lids, false);
       changed();
     },
     showAll() {
-      for (const [nid, view] of ctx.views) apply(nid, [...view.panels.keys()], false);
+      for (const [nid, view] of ctx.store.views) apply(nid, [...view.panels.keys()], false);
       changed();
     },
     hidden(nid) {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       return view ? [...view.panels.keys()].filter((lid) => view.isLayerHidden(lid, 'user')) : [];
     },
     onChange: (listener) => void listeners.push(listener),

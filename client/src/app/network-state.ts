@@ -20,18 +20,21 @@ const loads = new Map<string, Load>();
  * the rest of an older one, whose callers then wait for the newer. Resolves when all panels are updated.
  */
 export function refreshNetwork(ctx: AppContext, nid: string, version?: number, t0 = performance.now()): Promise<void> {
-  const view = ctx.views.get(nid);
+  const view = ctx.store.views.get(nid);
   if (!view) return Promise.resolve();
   const current = loads.get(nid);
   if (version !== undefined && current && current.version >= version) {
     current.t0 = Math.min(current.t0, t0);
     return current.done;
   }
-  if (version !== undefined && !current && view.version >= version) return Promise.resolve();
+  if (version !== undefined && !current && ctx.store.inputVersion(nid) >= version) return Promise.resolve();
   const load: Load = { version: version ?? -Infinity, t0, done: Promise.resolve() };
   loads.set(nid, load);
+  ctx.store.setRefreshing(nid, true);
   load.done = loadNetwork(ctx, view, load).finally(() => {
-    if (loads.get(nid) === load) loads.delete(nid);
+    if (loads.get(nid) !== load) return;
+    loads.delete(nid);
+    ctx.store.setRefreshing(nid, false);
   });
   return load.done;
 }
@@ -42,17 +45,16 @@ async function loadNetwork(ctx: AppContext, view: NetworkView, load: Load): Prom
   const [set, classification] = await Promise.all([ctx.api.activations(nid), ctx.api.classification(nid, 5)]);
   if (superseded()) return loads.get(nid)?.done;
   load.version = Math.max(load.version, set.version);
-  view.version = set.version;
-  dropStaleAttribution(view);
+  ctx.store.showInput(nid, set.version);
+  dropStaleAttribution(view, set.version);
   view.setClassification(classification.predictions);
   ctx.api.image(ctx.api.inputImageUrl(nid, set.version), `load the input image of ${view.info.name}`)
     .then((image) => view.station.setImage(image), (err) => ctx.reportError(err));
   await applyLayers(ctx, view, set.layers, superseded);
   if (superseded()) return loads.get(nid)?.done;
   // the textures of the last chunk are uploaded by the next render: count it
-  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  ctx.metrics.lastUpdateMs = performance.now() - load.t0;
-  ctx.metrics.updates++;
+  await ctx.scheduler.frames(2);
+  ctx.store.recordUpdate(performance.now() - load.t0);
 }
 
 /** Upload the layers' atlases a few per frame (within the scheduler's budget); stops early once `cancelled`. */
@@ -72,7 +74,7 @@ function applyLayers(ctx: AppContext, view: NetworkView, layers: LayerActivation
 
 /** Fetch weight histograms for the layers that have weights, a few at a time (they never change). */
 export async function loadWeightHistograms(ctx: AppContext, nid: string, concurrency = 4): Promise<void> {
-  const view = ctx.views.get(nid);
+  const view = ctx.store.views.get(nid);
   if (!view) return;
   const queue = view.graph.nodes.filter((n) => n.has_weights && view.panels.has(n.id)).map((n) => n.id);
   const worker = async () => {

@@ -22,7 +22,7 @@ function uvWorld(mesh: Object3D, u: number, v: number): Vector3 {
  */
 export function occlusionDebug(ctx: AppContext, screenOf: ScreenOf) {
   const viewOf = (nid: string) => {
-    const view = ctx.views.get(nid);
+    const view = ctx.store.views.get(nid);
     if (!view) throw new Error(`no network ${nid}`);
     return view;
   };
@@ -67,7 +67,7 @@ export function occlusionDebug(ctx: AppContext, screenOf: ScreenOf) {
     legend(nid = 'n0') {
       const legend = outputLegend(viewOf(nid));
       return legend && { rows: legend.rows.map((p) => p.index), names: legend.rows.map((p) => p.name),
-        chosen: legend.chosen, chosenClass: ctx.chosenClass.get(nid) ?? null };
+        chosen: legend.chosen, chosenClass: ctx.store.chosenClass.get(nid) ?? null };
     },
     legendScreen(row: number, nid = 'n0') {
       const p = legendWorld(row, nid);

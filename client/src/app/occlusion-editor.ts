@@ -330,7 +330,7 @@ function stationUv(mesh: Mesh, ray: Ray): [number, number] | null {
  * that page is the one shown.
  */
 export async function showSavedItem(ctx: AppContext, saved: DatasetGrew, own: boolean): Promise<void> {
-  const panel = ctx.datasetPanels.find((p) => p.dataset.id === saved.dataset);
+  const panel = ctx.store.datasetPanels.find((p) => p.dataset.id === saved.dataset);
   if (!panel) return;
   if (saved.total > panel.size) panel.setSize(saved.total);
   const page = panel.pageOf(saved.index);
@@ -343,7 +343,7 @@ export function installOcclusionKeys(ctx: AppContext): void {
     if (e.target instanceof HTMLInputElement) return;
     const undo = e.key.toLowerCase() === 'z' && (e.ctrlKey || e.metaKey);
     if (!undo && e.key !== 'Delete' && e.key !== 'Backspace') return;
-    const all = [...ctx.views.values()].map((v) => editors.get(v)).filter((x) => x !== undefined);
+    const all = [...ctx.store.views.values()].map((v) => editors.get(v)).filter((x) => x !== undefined);
     const editor = all.find((x) => x.selected >= 0) ?? all.find((x) => x.blocks.length > 0) ?? all[0];
     if (!editor) return;
     e.preventDefault();

@@ -29,17 +29,17 @@ export function installOrientation(ctx: AppContext, overlay: HTMLElement) {
     only: visibility.only,
     showAll: visibility.showAll,
     fly: (nid, lid) => ctx.flyToLayerOf(nid, lid),
-    arrange: (nid, arrangement) => location.assign(withArrangement(location.search, nid, arrangement, [...ctx.views.keys()])),
+    arrange: (nid, arrangement) => location.assign(withArrangement(location.search, nid, arrangement, [...ctx.store.views.keys()])),
   });
   const minimap = createMinimap(overlay, (nid, lid) => ctx.flyToLayerOf(nid, lid));
   let current: LayerInView | null = null;
   const groups = new Map<string, ModuleGroups>();
   const mapScene = () => minimap.setScene(
-    [...ctx.views.values()].flatMap((view) => [...view.panels].map(([lid, p]) => ({
+    [...ctx.store.views.values()].flatMap((view) => [...view.panels].map(([lid, p]) => ({
       nid: view.info.id, lid, x: view.offsetX + p.home.x, z: p.home.z, width: p.size.x,
       hidden: view.isLayerHidden(lid, 'user'),
     }))),
-    [...ctx.views.values()].map((view) => {
+    [...ctx.store.views.values()].map((view) => {
       const [x, z] = stationSpot(view.graph);
       return { name: view.info.name, x: view.offsetX + x, z };
     }),
@@ -52,13 +52,13 @@ export function installOrientation(ctx: AppContext, overlay: HTMLElement) {
   return {
     visibility, tree, minimap,
     sceneBuilt() {
-      const networks = [...ctx.views.values()].map((view) => ({
+      const networks = [...ctx.store.views.values()].map((view) => ({
         id: view.info.id, name: view.info.name, arrangement: view.graph.layout.arrangement,
         tree: moduleTree([...view.panels.values()].map((p) => p.node)),
       }));
       tree.setNetworks(networks);
       for (const n of networks) {
-        const view = ctx.views.get(n.id)!;
+        const view = ctx.store.views.get(n.id)!;
         const { stages, blocks } = stagesAndBlocks(n.tree);
         const g = createModuleGroups(view.graph, n.name, view.offsetX, stages, blocks, ctx.labelAtlas);
         ctx.world.scene.add(g.object);

@@ -20,7 +20,7 @@ export function addOutputLegend(ctx: AppContext, view: NetworkView): OutputLegen
   if (!panel || !view.outputId) return undefined;
   const legend = createOutputLegend();
   const card = view.cards.get(view.outputId);
-  const sync = () => legend.show(card?.state.top ?? [], ctx.chosenClass.get(view.info.id) ?? null);
+  const sync = () => legend.show(card?.state.top ?? [], ctx.store.chosenClass.get(view.info.id) ?? null);
   const place = () => {
     const mesh = panel.object;
     legend.object.position.set(mesh.position.x + mesh.scale.x / 2 + 0.08 + LEGEND_WORLD.width / 2, mesh.position.y, mesh.position.z);

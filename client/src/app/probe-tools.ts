@@ -54,12 +54,12 @@ function probeDebug(ctx: AppContext, probing: () => Probing | null, filters: Ret
     setMode: (mode: ProbeMode) => probing()?.setMode(mode),
     /** world position of a channel's tile (the VR emulation aims there) */
     tileWorld(lid: string, channel: number, nid = 'n0') {
-      const panel = ctx.views.get(nid)?.panels.get(lid);
+      const panel = ctx.store.views.get(nid)?.panels.get(lid);
       const p = panel && tileWorld(panel, channel);
       return p ? p.toArray() : null;
     },
     tileScreen(lid: string, channel: number, nid = 'n0') {
-      const panel = ctx.views.get(nid)?.panels.get(lid);
+      const panel = ctx.store.views.get(nid)?.panels.get(lid);
       const p = panel && tileWorld(panel, channel, undefined, _v);
       return p ? project(p) : null;
     },
@@ -73,14 +73,14 @@ function probeDebug(ctx: AppContext, probing: () => Probing | null, filters: Ret
     },
     filters: (lid: string, nid = 'n0') => filters.debug(nid, lid),
     toggleFilters(lid: string, nid = 'n0') {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       return view ? filters.toggle(view, lid) : Promise.resolve(null);
     },
   };
 }
 
 function buttonPoint(ctx: AppContext, nid: string, button: ProbeButton): Vector3 | null {
-  const view = ctx.views.get(nid);
+  const view = ctx.store.views.get(nid);
   let found: Vector3 | null = null;
   view?.object.traverse((o) => {
     if (o.name !== 'probe-toolbar' || found) return;

@@ -90,7 +90,7 @@ export function installProbing(ctx: AppContext, selection: LinkedSelection,
     },
     setMode,
     async follow(nid, lid, channel, direction) {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       const p = probeOf(nid);
       if (!view || !p) return;
       const request = ++p.request;
@@ -153,7 +153,7 @@ export function installProbing(ctx: AppContext, selection: LinkedSelection,
       }
     },
     receive(state) {
-      const view = ctx.views.get(state.network);
+      const view = ctx.store.views.get(state.network);
       const p = probeOf(state.network);
       if (!view || !p) return;
       showAblation(ctx, state.network, p, state.ablation);
@@ -191,7 +191,7 @@ export function installProbing(ctx: AppContext, selection: LinkedSelection,
     }
   };
 
-  for (const view of ctx.views.values()) {
+  for (const view of ctx.store.views.values()) {
     const p = createProbe(ctx, view, (b) => (b === 'reset' ? void probing.resetAblation(view.info.id) : setMode(mode === b ? 'off' : b)));
     probes.set(view.info.id, p);
     view.panels.forEach((panel) => wrapPanelClick(view, panel));
@@ -216,7 +216,7 @@ export function installProbing(ctx: AppContext, selection: LinkedSelection,
 
   window.addEventListener('keydown', (e) => {
     if (e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
-    const nid = ctx.views.keys().next().value;
+    const nid = ctx.store.views.keys().next().value;
     if (e.code === 'KeyP') {
       setMode(MODES[(MODES.indexOf(mode) + 1) % MODES.length]);
       ctx.toast(MODE_HELP[mode]);
@@ -384,7 +384,7 @@ function showCard(p: NetworkProbe, view: NetworkView, lid: string, state: FlowCa
 }
 
 function showAblation(ctx: AppContext, nid: string, p: NetworkProbe, layers: Record<string, number[]>): void {
-  const view = ctx.views.get(nid);
+  const view = ctx.store.views.get(nid);
   if (!view) return;
   const gone = Object.keys(layers).filter((lid) => !view.panels.has(lid));
   if (gone.length) ctx.toast(`Switched-off layer(s) ${gone.join(', ')} no longer exist in ${view.info.name} (the model changed); press Shift+X to reset.`, 'error');

@@ -20,11 +20,11 @@ export interface ViewCover {
  * the layout, not the hiding (the test of "the next panel is out of the way").
  */
 export function coverFromFlySpots(ctx: AppContext, nid: string): ViewCover[] {
-  const view = ctx.views.get(nid);
+  const view = ctx.store.views.get(nid);
   if (!view) return [];
   const cam = ctx.world.camera.clone() as PerspectiveCamera;
   const solids: { name: string; object: Mesh }[] = [];
-  for (const v of ctx.views.values()) {
+  for (const v of ctx.store.views.values()) {
     for (const [lid, p] of v.panels) if (!v.isLayerHidden(lid, 'user')) solids.push({ name: `${v.info.id}/${lid}`, object: p.object });
     solids.push({ name: `${v.info.id}/input-station`, object: v.station.object as Mesh });
   }

@@ -86,7 +86,7 @@ export function chartsDebug(ctx: AppContext, charts: Charts) {
     },
     /** screen point of a map's centre on a layer panel */
     tileScreen(lid: string, channel: number, nid = 'n0') {
-      const panel = ctx.views.get(nid)?.panels.get(lid);
+      const panel = ctx.store.views.get(nid)?.panels.get(lid);
       if (!panel) return null;
       const a = panel.atlas;
       for (let k = 0; k < a.channels; k++) {

@@ -52,7 +52,7 @@ export function installCharts(ctx: AppContext): Charts {
     ctx.gate.invalidate();
     if (scheduled) return;
     scheduled = true;
-    requestAnimationFrame(() => {
+    ctx.scheduler.onNextFrame(() => {
       scheduled = false;
       dirty.forEach((p) => p.update());
       dirty.clear();
@@ -70,7 +70,7 @@ export function installCharts(ctx: AppContext): Charts {
       ctx.worldTooltip?.hide(pointer);
     },
   };
-  const panelOf = (nid: string, lid: string | null) => (lid ? ctx.views.get(nid)?.panels.get(lid) : undefined);
+  const panelOf = (nid: string, lid: string | null) => (lid ? ctx.store.views.get(nid)?.panels.get(lid) : undefined);
   const showFrames = (nid: string) => {
     const s = selection.get(nid);
     for (const [key, f] of frames) {
@@ -127,7 +127,7 @@ export function installCharts(ctx: AppContext): Charts {
     return fields.get(nid)!;
   };
   const overlayOf = async (nid: string) => {
-    const view = ctx.views.get(nid)!;
+    const view = ctx.store.views.get(nid)!;
     const rf = await fieldsOf(nid);
     if (!overlays.has(nid)) overlays.set(nid, createInputOverlay(view.station, rf.size));
     return { overlay: overlays.get(nid)!, rf };
@@ -146,11 +146,11 @@ export function installCharts(ctx: AppContext): Charts {
       return board;
     },
     open(nid, lid) {
-      const view = ctx.views.get(nid);
+      const view = ctx.store.views.get(nid);
       const panel = view?.panels.get(lid);
       if (!view || !panel) throw new Error(`no layer ${lid} in network ${nid}`);
       charts.close();
-      const inputs = ctx.datasetPanels.find((d) => d.dataset.id === view.info.dataset)?.dataset.size ?? 20;
+      const inputs = ctx.store.datasetPanels.find((d) => d.dataset.id === view.info.dataset)?.dataset.size ?? 20;
       board = createChartBoard(host(nid, view), nid, panel, inputs);
       placeBeside(board, panel);
       ctx.world.scene.add(board.object);
@@ -166,7 +166,7 @@ export function installCharts(ctx: AppContext): Charts {
     },
     receive: (state) => selection.receive(state),
     linkViews() {
-      for (const view of ctx.views.values()) {
+      for (const view of ctx.store.views.values()) {
         view.panels.forEach((panel) => linkPanel(view, panel));
         ctx.api.selection(view.info.id).then((s) => selection.receive(s), (err) => ctx.reportError(err));
       }

@@ -17,6 +17,8 @@ export interface DesktopLocomotion {
   /** glide the camera to a position, looking at a target */
   flyTo(position: Vector3, lookAt: Vector3): void;
   readonly flying: boolean;
+  /** end a glide without moving the camera and say where it was going (in VR the rig goes there instead) */
+  takeFlight(): { position: Vector3; lookAt: Vector3 } | null;
   /** end a glide at once, at its destination (tests measure the views of many fly-to spots) */
   land(): void;
   /** take yaw and pitch from the camera after it was placed from outside */
@@ -34,7 +36,7 @@ export function createDesktopLocomotion(camera: PerspectiveCamera, element: HTML
   let pitch = 0;
   let run = false;
   let rightDrag = false;
-  let flight: { from: Vector3; to: Vector3; yaw0: number; pitch0: number; yaw1: number; pitch1: number; t: number } | null = null;
+  let flight: { from: Vector3; to: Vector3; lookAt: Vector3; yaw0: number; pitch0: number; yaw1: number; pitch1: number; t: number } | null = null;
   _euler.setFromQuaternion(camera.quaternion, 'YXZ');
   yaw = _euler.y;
   pitch = _euler.x;
@@ -114,6 +116,11 @@ export function createDesktopLocomotion(camera: PerspectiveCamera, element: HTML
       yaw = _euler.y;
       pitch = _euler.x;
     },
+    takeFlight() {
+      const taken = flight && { position: flight.to, lookAt: flight.lookAt };
+      flight = null;
+      return taken;
+    },
     land() {
       if (!flight) return;
       flight.t = 1;
@@ -127,7 +134,7 @@ export function createDesktopLocomotion(camera: PerspectiveCamera, element: HTML
       while (yaw1 - yaw > Math.PI) yaw1 -= 2 * Math.PI;
       while (yaw1 - yaw < -Math.PI) yaw1 += 2 * Math.PI;
       const pitch1 = Math.atan2(dy, Math.hypot(dx, dz));
-      flight = { from: camera.position.clone(), to: position.clone(), yaw0: yaw, pitch0: pitch, yaw1, pitch1, t: 0 };
+      flight = { from: camera.position.clone(), to: position.clone(), lookAt: lookAt.clone(), yaw0: yaw, pitch0: pitch, yaw1, pitch1, t: 0 };
     },
     dispose() {
       for (const [target, type, fn] of listeners) target.removeEventListener(type, fn as EventListener);

@@ -7,11 +7,15 @@ import { COLORS, FONT, fitText, roundRect } from './text';
 import { placeOn } from './world-text';
 import type { WorldText } from './world-text';
 
+export type DropHint = 'none' | 'can-drop' | 'busy';
+
 export interface InputStation {
   readonly object: Mesh;
   setImage(image: ImageBitmap): void;
   setClassification(predictions: Prediction[]): void;
-  setDropHint(state: 'none' | 'can-drop' | 'busy'): void;
+  setDropHint(state: DropHint): void;
+  /** 'busy' from a drop until the network shows the dropped input */
+  readonly dropHint: DropHint;
   /** the class whose attribution is shown (its bar is outlined); null: none */
   setTarget(classIndex: number | null): void;
   /** input-level attribution laid over the image (null: none) and the line above the bars that explains it */
@@ -71,7 +75,7 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
   mesh.name = 'input-station';
   let image: CanvasImageSource | null = null;
   let predictions: Prediction[] = [];
-  let hint: 'none' | 'can-drop' | 'busy' = 'none';
+  let hint: DropHint = 'none';
   let target: number | null = null;
   let overlay: CanvasImageSource | null = null;
   let note: string | null = null;
@@ -172,6 +176,9 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
       predictions = p;
       writeRows();
       panel.invalidate();
+    },
+    get dropHint() {
+      return hint;
     },
     setDropHint(state) {
       if (state !== hint) panel.invalidate();

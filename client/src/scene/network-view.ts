@@ -36,7 +36,6 @@ export interface NetworkView {
   readonly station: InputStation;
   readonly edges: EdgeLines;
   readonly edgeLabels: EdgeLabels;
-  version: number;
   /** the output layer (its card holds the classification and the network-wide buttons) */
   readonly outputId: string | undefined;
   /** number of layers of the graph that have no panel (must stay 0: no layer is ever left out) */
@@ -136,7 +135,7 @@ export function createNetworkView(
   const hiddenBy = new Map<string, Set<HideReason>>();
 
   const view: NetworkView = {
-    info, graph, object, offsetX, panels, cards, station, edges, edgeLabels, missing, outputId, version: -1,
+    info, graph, object, offsetX, panels, cards, station, edges, edgeLabels, missing, outputId,
     applyLayer(activation) {
       const panel = panels.get(activation.id);
       const card = cards.get(activation.id);

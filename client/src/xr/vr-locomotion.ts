@@ -1,5 +1,5 @@
 import {
-  BufferAttribute, BufferGeometry, Group, Line, LineBasicMaterial, Mesh, MeshBasicMaterial, RingGeometry, Vector3,
+  BufferAttribute, BufferGeometry, Euler, Group, Line, LineBasicMaterial, Mesh, MeshBasicMaterial, RingGeometry, Vector3,
 } from 'three';
 import type { PerspectiveCamera } from 'three';
 import type { XRControllerPointer } from '../input/xr-controller-pointer';
@@ -11,6 +11,7 @@ const _forward = new Vector3();
 const _right = new Vector3();
 const _v = new Vector3();
 const UP = new Vector3(0, 1, 0);
+const _euler = new Euler(0, 0, 0, 'YXZ');
 
 export const SNAP_ANGLE = Math.PI / 6;
 const MOVE_SPEED = 2; // m/s at full stick
@@ -24,6 +25,8 @@ export interface VrLocomotion {
   snapTurn(direction: 1 | -1): void;
   /** move the rig so that the head stands above (x, z) */
   teleportTo(x: number, z: number): void;
+  /** a fly-to in VR: the head stands above `position` (the user stays on the floor), turned to face `lookAt` */
+  standAt(position: Vector3, lookAt: Vector3): void;
   readonly aiming: boolean;
   dispose(): void;
 }
@@ -89,6 +92,14 @@ export function createVrLocomotion(camera: PerspectiveCamera, options: { vignett
       rig.position.x += x - _head.x;
       rig.position.z += z - _head.z;
       rig.updateMatrixWorld(true);
+    },
+    standAt(position, lookAt) {
+      // turn the rig so that the head, wherever it looks within the rig, ends up facing the target (a jump, not a
+      // glide: moving the view without the user moving makes people sick)
+      _euler.setFromQuaternion(camera.quaternion, 'YXZ');
+      rig.rotation.y = Math.atan2(position.x - lookAt.x, position.z - lookAt.z) - _euler.y;
+      rig.updateMatrixWorld(true);
+      loco.teleportTo(position.x, position.z);
     },
     dispose() {
       vignette.dispose();

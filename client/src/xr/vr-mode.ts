@@ -100,10 +100,10 @@ export function createVrMode(ctx: AppContext, overlay: HTMLElement, visibility: 
   });
 
   const syncHologram = () => {
-    if (ctx.carry === shownCarry) return;
-    shownCarry = ctx.carry;
+    if (ctx.store.carry === shownCarry) return;
+    shownCarry = ctx.store.carry;
     if (!shownCarry) return hologram.hide();
-    showCarry(ctx, shownCarry, (image, pixelated) => shownCarry === ctx.carry && hologram.show(image, ctx.carry!.label, pixelated));
+    showCarry(ctx, shownCarry, (image, pixelated) => shownCarry === ctx.store.carry && hologram.show(image, ctx.store.carry!.label, pixelated));
   };
 
   const vr: VrMode = {
@@ -118,6 +118,8 @@ export function createVrMode(ctx: AppContext, overlay: HTMLElement, visibility: 
         const y = p.squeezing ? p.stick().y : 0;
         if (y) p.scale(Math.exp(-y * SCALE_RATE * dt));
       }
+      const flight = ctx.locomotion.takeFlight(); // a fly-to asked for in VR (layer tree, search, a test)
+      if (flight) locomotion.standAt(flight.position, flight.lookAt);
       locomotion.update(dt, left, right);
       menu.update(left);
       pointers.forEach((p, i) => tools[i].update(ctx.interaction.hovered(p)?.distance ?? null));
@@ -206,12 +208,12 @@ function createDebug(
     },
     /** world point of the centre of a button on a layer's info card */
     cardButtonWorld(nid: string, lid: string, button: CardButton) {
-      const slot = ctx.views.get(nid)?.cards.get(lid)?.slot;
+      const slot = ctx.store.views.get(nid)?.cards.get(lid)?.slot;
       return slot ? cardButtonPoint(slot, button, _v).toArray() : null;
     },
     /** world point of the centre of a dataset panel button ('prev' | 'next' | 'noise') */
     datasetButtonWorld(kind: 'prev' | 'next' | 'noise', panel = 0) {
-      const dp = ctx.datasetPanels[panel];
+      const dp = ctx.store.datasetPanels[panel];
       if (!dp) return null;
       let su = 0, sv = 0, n = 0;
       for (let v = 0; v <= 1; v += 0.005) for (let u = 0; u <= 1; u += 0.005) {
@@ -222,10 +224,10 @@ function createDebug(
       dp.object.updateWorldMatrix(true, false);
       return dp.object.localToWorld(_v.set((su / n - 0.5) * g.width, (sv / n - 0.5) * g.height, 0)).toArray();
     },
-    datasetPage: (panel = 0) => ctx.datasetPanels[panel]?.page ?? null,
+    datasetPage: (panel = 0) => ctx.store.datasetPanels[panel]?.page ?? null,
     /** the world point at dataset item i's thumbnail centre */
     datasetItemWorld(i: number, panel = 0) {
-      const dp = ctx.datasetPanels[panel];
+      const dp = ctx.store.datasetPanels[panel];
       if (!dp) return null;
       const [u, v] = dp.itemUv(i);
       const g = (dp.object.geometry as unknown as { parameters: { width: number; height: number } }).parameters;
