@@ -113,7 +113,7 @@ export function installFilterView(ctx: AppContext, selection: LinkedSelection): 
     debug(nid, lid) {
       const s = shown.get(`${nid}/${lid}`);
       if (!s) return null;
-      const st = s.strip?.steps;
+      const st = s.strip?.shown;
       return {
         view: s.panel.view,
         cellPixels(channel) {

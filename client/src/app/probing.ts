@@ -173,7 +173,7 @@ export function installProbing(ctx: AppContext, selection: LinkedSelection,
       if (!p) return null;
       return {
         mode, shown: p.shown, highlighted: Object.fromEntries(p.highlighted), segments: p.lines.segments,
-        card: p.card.state, ablation: { ...p.ablation },
+        card: p.card.shown, ablation: { ...p.ablation },
         ablatedFrames: Object.fromEntries([...p.ablatedFrames].filter(([, f]) => f.channels.length).map(([k, f]) => [k, [...f.channels]])),
       };
     },

@@ -1,8 +1,8 @@
 import { decodeLevel } from '../api/activation-format';
 import type { LayerActivation } from '../api/types';
-import { createCanvasPanel } from './canvas-panel';
-import type { CanvasPanel } from './canvas-panel';
-import { COLORS, FONT, fitText, roundRect } from './text';
+import { createShownPanel, paintCard } from './canvas-panel';
+import type { ShownPanel } from './canvas-panel';
+import { COLORS, FONT, fitText } from './text';
 
 /** ConvViz's first-layer view of one feature map: weights → convolution → + bias → activation (the layer's output). */
 export interface ConvolutionSteps {
@@ -16,11 +16,7 @@ export interface ConvolutionSteps {
   batchNorm: boolean;
 }
 
-export interface ConvolutionStrip {
-  readonly panel: CanvasPanel;
-  readonly steps: ConvolutionSteps | null;
-  show(steps: ConvolutionSteps | null): void;
-}
+export type ConvolutionStrip = ShownPanel<ConvolutionSteps>;
 
 const W = 1024;
 const H = 320;
@@ -28,32 +24,12 @@ const BOX = 200;
 export const STRIP_WORLD = { width: 1.4, height: (1.4 * H) / W };
 
 export function createConvolutionStrip(): ConvolutionStrip {
-  let steps: ConvolutionSteps | null = null;
-  const panel = createCanvasPanel(W, H, STRIP_WORLD, () => paint(panel.ctx, steps));
-  panel.mesh.name = 'convolution-strip';
-  panel.mesh.visible = false;
-  return {
-    panel,
-    get steps() {
-      return steps;
-    },
-    show(next) {
-      steps = next;
-      panel.mesh.visible = next !== null;
-      panel.invalidate();
-    },
-  };
+  return createShownPanel('convolution-strip', W, H, STRIP_WORLD, paint);
 }
 
-function paint(ctx: CanvasRenderingContext2D, s: ConvolutionSteps | null): void {
-  ctx.clearRect(0, 0, W, H);
-  if (!s) return;
-  ctx.fillStyle = COLORS.card;
-  roundRect(ctx, 2, 2, W - 4, H - 4, 18);
-  ctx.fill();
-  ctx.fillStyle = COLORS.text;
-  ctx.font = `bold 26px ${FONT}`;
-  fitText(ctx, `${s.layer} · map ${s.channel}: weights → convolution → + bias → output`, 20, 38, W - 40);
+function paint(ctx: CanvasRenderingContext2D, s: ConvolutionSteps): void {
+  const title = `${s.layer} · map ${s.channel}: weights → convolution → + bias → output`;
+  paintCard(ctx, W, H, { radius: 18, inset: 2, font: `bold 26px ${FONT}`, title, x: 20, y: 38, maxWidth: W - 40 });
   const biasLabel = s.batchNorm ? `+ bias ${s.bias.toFixed(3)}, batch norm` : `+ bias ${s.bias.toFixed(3)}`;
   const items: [string, LayerActivation, boolean][] = [
     ['weights', s.kernel, true], ['convolution', s.convolved, false], [biasLabel, s.biased, false], ['output (activation)', s.output, false],

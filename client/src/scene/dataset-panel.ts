@@ -1,12 +1,12 @@
 import { Matrix4 } from 'three';
 import type { Mesh } from 'three';
 import type { Text } from 'troika-three-text';
-import { createCanvasPanel } from './canvas-panel';
+import { createCanvasPanel, paintCard } from './canvas-panel';
 import { placeOn } from './world-text';
 import type { WorldText } from './world-text';
 import type { ApiClient } from '../api/client';
 import type { DatasetInfo, DatasetItem } from '../api/types';
-import { COLORS, FONT, fitText, roundRect } from './text';
+import { COLORS, FONT, roundRect } from './text';
 
 export type DatasetTarget =
   | { kind: 'item'; item: DatasetItem; image: CanvasImageSource | null }
@@ -106,13 +106,8 @@ export function createDatasetPanel(
   };
 
   const paint = () => {
-    ctx.clearRect(0, 0, W, H);
-    ctx.fillStyle = COLORS.card;
-    roundRect(ctx, 0, 0, W, H, 16);
-    ctx.fill();
-    ctx.fillStyle = COLORS.text;
-    ctx.font = `600 28px ${FONT}`;
-    fitText(ctx, ranking ? ranking.title : `Dataset · ${dataset.name}`, 20, 42, W - 300);
+    paintCard(ctx, W, H, { radius: 16, font: `600 28px ${FONT}`, title: ranking ? ranking.title : `Dataset · ${dataset.name}`,
+      x: 20, y: 42, maxWidth: W - 300 });
     ctx.textAlign = 'right';
     ctx.font = `18px ${FONT}`;
     ctx.fillStyle = COLORS.dim;

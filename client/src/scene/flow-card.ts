@@ -1,6 +1,6 @@
-import { createCanvasPanel } from './canvas-panel';
-import type { CanvasPanel } from './canvas-panel';
-import { COLORS, FONT, fitText, formatValue, roundRect } from './text';
+import { createShownPanel, paintCard } from './canvas-panel';
+import type { ShownPanel } from './canvas-panel';
+import { COLORS, FONT, fitText, formatValue } from './text';
 
 /** A class the selected channel supports (score > 0) or suppresses (score < 0). */
 export interface FlowClass {
@@ -19,43 +19,18 @@ export interface FlowCardState {
 }
 
 /** The activity flow's class list, in the world above the selected panel (readable on desktop and in VR). */
-export interface FlowCard {
-  readonly panel: CanvasPanel;
-  readonly state: FlowCardState | null;
-  show(state: FlowCardState | null): void;
-}
+export type FlowCard = ShownPanel<FlowCardState>;
 
 const W = 640;
 const H = 360;
 export const FLOW_CARD_WORLD = { width: 0.9, height: 0.9 * (H / W) };
 
 export function createFlowCard(): FlowCard {
-  let state: FlowCardState | null = null;
-  const panel = createCanvasPanel(W, H, FLOW_CARD_WORLD, () => paint(panel.ctx, state));
-  panel.mesh.name = 'flow-card';
-  panel.mesh.visible = false;
-  return {
-    panel,
-    get state() {
-      return state;
-    },
-    show(next) {
-      state = next;
-      panel.mesh.visible = next !== null;
-      panel.invalidate();
-    },
-  };
+  return createShownPanel('flow-card', W, H, FLOW_CARD_WORLD, paint);
 }
 
-function paint(ctx: CanvasRenderingContext2D, s: FlowCardState | null): void {
-  ctx.clearRect(0, 0, W, H);
-  if (!s) return;
-  ctx.fillStyle = COLORS.card;
-  roundRect(ctx, 2, 2, W - 4, H - 4, 18);
-  ctx.fill();
-  ctx.fillStyle = COLORS.text;
-  ctx.font = `bold 30px ${FONT}`;
-  fitText(ctx, s.title, 20, 42, W - 40);
+function paint(ctx: CanvasRenderingContext2D, s: FlowCardState): void {
+  paintCard(ctx, W, H, { radius: 18, inset: 2, font: `bold 30px ${FONT}`, title: s.title, x: 20, y: 42, maxWidth: W - 40 });
   ctx.fillStyle = COLORS.dim;
   ctx.font = `22px ${FONT}`;
   fitText(ctx, s.status, 20, 74, W - 40);

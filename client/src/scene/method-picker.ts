@@ -1,6 +1,6 @@
 import type { Mesh } from 'three';
 import type { AttributionMethod } from '../api/types';
-import { createCanvasPanel } from './canvas-panel';
+import { createCanvasPanel, paintCard } from './canvas-panel';
 import { COLORS, FONT, fitText, roundRect } from './text';
 
 /** The panel beside the input canvas that chooses the attribution method ("why this class?" by which rule). */
@@ -55,13 +55,8 @@ export function createMethodPicker(initial: string): MethodPicker {
   const footerY = () => TOP + Math.ceil(Math.max(methods.length, 1) / COLS) * PITCH + 6;
 
   const paint = () => {
-    ctx.clearRect(0, 0, W, H);
-    ctx.fillStyle = COLORS.card;
-    roundRect(ctx, 0, 0, W, H, 14);
-    ctx.fill();
-    ctx.fillStyle = COLORS.text;
-    ctx.font = `600 24px ${FONT}`;
-    fitText(ctx, 'Attribution method', MARGIN + 4, 34, W - 2 * MARGIN);
+    paintCard(ctx, W, H, { radius: 14, font: `600 24px ${FONT}`, title: 'Attribution method', x: MARGIN + 4, y: 34,
+      maxWidth: W - 2 * MARGIN });
     ctx.fillStyle = COLORS.dim;
     ctx.font = `14px ${FONT}`;
     fitText(ctx, methods.length ? 'click one to explain the classes with it' : 'loading the methods…', MARGIN + 4, 54,

@@ -1,6 +1,6 @@
 import type { Mesh } from 'three';
 import type { Fill } from '../graph/occlusion-blocks';
-import { createCanvasPanel } from './canvas-panel';
+import { createCanvasPanel, paintCard } from './canvas-panel';
 import { COLORS, FONT, fitText, roundRect } from './text';
 
 export type OcclusionTool = Fill | 'undo' | 'delete' | 'clear' | 'save';
@@ -62,14 +62,9 @@ export function createOcclusionTools(): OcclusionTools {
   };
 
   const paint = () => {
-    ctx.clearRect(0, 0, W, H);
-    ctx.fillStyle = COLORS.card;
-    roundRect(ctx, 0, 0, W, H, 14);
-    ctx.fill();
-    ctx.fillStyle = COLORS.text;
-    ctx.font = `600 20px ${FONT}`;
     const what = state.busy ? 'running the network…' : `${state.blocks} block${state.blocks === 1 ? '' : 's'}`;
-    fitText(ctx, `Occlusion · drag on the image to draw · ${what}`, 16, 36, W - 32);
+    const title = `Occlusion · drag on the image to draw · ${what}`;
+    paintCard(ctx, W, H, { radius: 14, font: `600 20px ${FONT}`, title, x: 16, y: 36, maxWidth: W - 32 });
     for (const tool of ROWS.flat()) {
       const [x, y, w, h] = box(tool);
       const chosen = tool === state.fill;

@@ -1,5 +1,5 @@
 import type { Mesh } from 'three';
-import { createCanvasPanel } from './canvas-panel';
+import { createCanvasPanel, paintCard } from './canvas-panel';
 import { COLORS, FONT, MONO, fitText, roundRect } from './text';
 
 /** One training image on the wall: a proponent (helped the decision) or an opponent (hurt it), with its score. */
@@ -62,13 +62,7 @@ export function createProponentWall(): ProponentWall {
   };
 
   const paint = () => {
-    ctx.clearRect(0, 0, W, H);
-    ctx.fillStyle = COLORS.card;
-    roundRect(ctx, 0, 0, W, H, 16);
-    ctx.fill();
-    ctx.fillStyle = COLORS.text;
-    ctx.font = `600 26px ${FONT}`;
-    fitText(ctx, title, 20, 42, RUN.x - 30);
+    paintCard(ctx, W, H, { radius: 16, font: `600 26px ${FONT}`, title, x: 20, y: 42, maxWidth: RUN.x - 30 });
     ctx.fillStyle = COLORS.dim;
     ctx.font = `17px ${FONT}`;
     fitText(ctx, status, 20, 74, W - 40);
