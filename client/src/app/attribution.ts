@@ -176,9 +176,7 @@ async function overlayOf(ctx: AppContext, view: NetworkView, result: Attribution
   if (!result.input_map) return null;
   const cached = attributionState(view).overlays.get(target);
   if (cached) return cached;
-  const res = await fetch(ctx.api.attributionInputUrl(view.info.id, result.key, target));
-  if (!res.ok) throw new Error(`input map of class ${target}: HTTP ${res.status}`);
-  return createImageBitmap(await res.blob());
+  return ctx.api.image(ctx.api.attributionInputUrl(view.info.id, result.key, target), `load the input map of class ${target}`);
 }
 
 /** The input canvas shows the input-level map over the image while the network shows attribution. */
