@@ -106,8 +106,8 @@ def test_the_wrist_menu_hides_a_layer_shows_only_a_stage_and_shows_all(quest):
     press(q, {"kind": "back"})
     press(q, {"kind": "back"})
     assert menu(q, "M.place.path") == ""
-    stage = q.client.lw("[...L.ctx.views.get('n0').panels.keys()].filter(l => l.startsWith('layer3.'))")
-    everything = q.client.lw("[...L.ctx.views.get('n0').panels.keys()]")
+    stage = q.client.lw("[...L.ctx.store.views.get('n0').panels.keys()].filter(l => l.startsWith('layer3.'))")
+    everything = q.client.lw("[...L.ctx.store.views.get('n0').panels.keys()]")
     for _ in range(5):
         if "layer3" in [r["label"] for r in menu(q, "M.rows")]:
             break

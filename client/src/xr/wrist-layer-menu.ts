@@ -49,14 +49,14 @@ export function createWristLayerMenu(ctx: AppContext, visibility: LayerVisibilit
   let wasPressed = false;
 
   const treeOf = (nid: string): TreeModule | null => {
-    const view = ctx.views.get(nid);
+    const view = ctx.store.views.get(nid);
     if (!view) return null;
     let tree = trees.get(nid);
     if (!tree) trees.set(nid, (tree = moduleTree([...view.panels.values()].map((p) => p.node))));
     return tree;
   };
   const current = () => {
-    if (!ctx.views.has(place.nid)) Object.assign(place, { nid: ctx.views.keys().next().value ?? '', path: '', page: 0 });
+    if (!ctx.store.views.has(place.nid)) Object.assign(place, { nid: ctx.store.views.keys().next().value ?? '', path: '', page: 0 });
     const tree = treeOf(place.nid);
     return tree ? findModule(tree, place.path) ?? tree : null;
   };
@@ -71,7 +71,7 @@ export function createWristLayerMenu(ctx: AppContext, visibility: LayerVisibilit
 
   const show = () => {
     const m = current();
-    const view = ctx.views.get(place.nid);
+    const view = ctx.store.views.get(place.nid);
     if (!m || !view) return;
     const rows: WristMenuRow[] = pageItems().map((item) => {
       const layers = item.kind === 'layer' ? [item.id] : item.layers;
@@ -82,7 +82,7 @@ export function createWristLayerMenu(ctx: AppContext, visibility: LayerVisibilit
       };
     });
     menu.setState({ network: view.info.name, path: m.path, rows, page: place.page,
-      pages: Math.max(1, Math.ceil(m.children.length / ROWS_PER_PAGE)), networks: ctx.views.size });
+      pages: Math.max(1, Math.ceil(m.children.length / ROWS_PER_PAGE)), networks: ctx.store.views.size });
     ctx.gate.invalidate();
   };
 
@@ -95,7 +95,7 @@ export function createWristLayerMenu(ctx: AppContext, visibility: LayerVisibilit
     else if (target.kind === 'prev') place.page = Math.max(0, place.page - 1);
     else if (target.kind === 'next') place.page = Math.min(Math.ceil(m.children.length / ROWS_PER_PAGE) - 1, place.page + 1);
     else if (target.kind === 'network') {
-      const ids = [...ctx.views.keys()];
+      const ids = [...ctx.store.views.keys()];
       Object.assign(place, { nid: ids[(ids.indexOf(nid) + 1) % ids.length], path: '', page: 0 });
     } else {
       const item = pageItems()[target.row];
@@ -129,7 +129,7 @@ export function createWristLayerMenu(ctx: AppContext, visibility: LayerVisibilit
       const pressed = !!left?.gamepad?.buttons[TOGGLE_BUTTON]?.pressed;
       if (pressed && !wasPressed) setOpen(!open);
       wasPressed = pressed;
-      const visible = open && !!left && ctx.views.size > 0;
+      const visible = open && !!left && ctx.store.views.size > 0;
       if (visible && !menu.object.visible) show();
       menu.object.visible = visible;
       if (!visible || !left) return;
