@@ -144,6 +144,24 @@ def test_bad_requests_get_clear_errors(client, call, status, words):
     assert words in r.json()["detail"]
 
 
+@pytest.mark.parametrize("method, path, body", [
+    ("post", "flow", {"layer": "layer3.1.conv2", "channel": 0}),
+    ("post", "feeders", {"layer": "layer3.1.conv2", "channel": 0, "method": "ablation"}),
+    ("put", "ablation", {"layers": {"layer3.1.conv2": [0]}}),
+])
+def test_a_layer_the_model_does_not_have_is_refused_naming_it_and_what_to_do(client, events, method, path, body):
+    """A client still showing the model served before (another model's layer id) selects or switches off a channel:
+    a 404 naming the layer and the network, saying to reload, and listing the layers there are; nothing changes."""
+    before = client.get("/api/networks/n0/probing").json()
+    r = client.request(method, f"/api/networks/n0/probing/{path}", json=body)
+    assert r.status_code == 404, r.text
+    detail = r.json()["detail"]
+    assert "no layer 'layer3.1.conv2' in network n0" in detail
+    assert "Reload the page" in detail and _layers(client)[1] in detail
+    assert client.get("/api/networks/n0/probing").json() == before
+    assert not [e for e in events if e[0] in ("probing", "input")]
+
+
 def test_the_last_flow_and_feeders_are_there_for_clients_that_follow(client, events):
     assert client.get("/api/networks/n0/probing/flow").status_code == 404
     layers = _layers(client)

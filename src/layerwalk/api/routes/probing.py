@@ -90,6 +90,8 @@ async def save_edited_input(entry: NetworkDep, state: StateDep) -> dict[str, Any
 async def set_ablation(entry: NetworkDep, state: StateDep,
                        body: Annotated[ps.AblationRequest, Body()]) -> dict[str, Any]:
     """Switch off these channels (replacing the current ablation); only the layers after the first change re-run."""
+    for layer in body.layers:
+        _known_layer(entry, layer)
     return await _change_ablation(state, entry, lambda: ablate(entry.network, body.layers))
 
 
@@ -117,6 +119,7 @@ async def _change_ablation(state: AppState, entry: NetworkEntry, change: Callabl
 async def get_activity_flow(entry: NetworkDep, state: StateDep,
                             body: Annotated[ps.FlowRequest, Body()]) -> dict[str, Any]:
     """Select a channel: how it drives every later layer's channels and the class scores (exact or preview)."""
+    _known_layer(entry, body.layer)
     snapshot = entry.network.snapshot
     flow = await service.on_compute_thread(entry, lambda: activity_flow(entry.network, body.layer, body.channel,
                                                                         method=body.method, snapshot=snapshot))
@@ -140,6 +143,7 @@ def get_last_activity_flow(entry: NetworkDep, state: StateDep) -> dict[str, Any]
 async def get_channel_feeders(entry: NetworkDep, state: StateDep,
                               body: Annotated[ps.FlowRequest, Body()]) -> dict[str, Any]:
     """The reverse direction: which channels of the layers right before feed the selected channel most (exact)."""
+    _known_layer(entry, body.layer)
     snapshot = entry.network.snapshot
     feeders = await service.on_compute_thread(entry, lambda: channel_feeders(entry.network, body.layer,
                                                                              body.channel, snapshot=snapshot))
@@ -158,6 +162,19 @@ def get_last_channel_feeders(entry: NetworkDep, state: StateDep) -> dict[str, An
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+def _known_layer(entry: NetworkEntry, layer: str) -> None:
+    """404 for a layer this network does not have: most likely a selection made on the model served before (a
+    client that loaded its scene then), so the message says how to get the current layers."""
+    graph = entry.network.graph
+    if layer in graph:
+        return
+    ids = [n.id for n in graph.nodes]
+    shown = ", ".join(ids[:5]) + (f", … {ids[-1]}" if len(ids) > 5 else "")
+    raise NotFoundError(f"no layer {layer!r} in network {entry.id} ({entry.network.name}): the model changed since "
+                        f"the channel was chosen, or the id is wrong. Reload the page (or GET /api/networks/"
+                        f"{entry.id}/graph) and select a channel of one of its {len(ids)} layers again: {shown}")
+
+
 def _select(state: AppState, entry: NetworkEntry, direction: str, body: ps.FlowRequest,
             result: dict[str, Any]) -> None:
     """Remember the selected channel and its result, and tell every client (``probing`` event)."""
