@@ -122,7 +122,7 @@ def test_toggling_a_panel_to_attribution_changes_its_texture(client):
 
 
 def _top5_of(client) -> list[int]:
-    return client.lw("L.ctx.store.views.get('n0').cards.get(L.ctx.store.views.get('n0').outputId).state.top.map(p => p.index)")
+    return client.lw("(v => v.cards.get(v.outputId).state.top.map(p => p.index))(L.ctx.store.views.get('n0'))")
 
 
 def test_analyze_button_runs_with_progress_and_shows_result_badge_and_overlay(client, server):
@@ -222,7 +222,8 @@ def test_channel_importance_orders_and_frames_the_maps(client):
     click_at(client.page, client.lw(f"L.cardButtonScreen({json.dumps(lid)}, 'importance')"))
     assert attr(client, "A.panel(arg).importance", lid) == "sorted"
     # the most important channel (largest score for the selected class) now sits in the top-left cell
-    top = client.lw(f"""(() => {{ const p = L.ctx.store.views.get('n0').panels.get({json.dumps(lid)}); const a = p.atlas;
+    top = client.lw(f"""(() => {{ const p = L.ctx.store.views.get('n0').panels.get({json.dumps(lid)});
+        const a = p.atlas;
         return p.hitAt({{x: a.cellW / 2 / a.width, y: 1 - a.cellH / 2 / a.height}}).channel; }})()""")
     expected = client.page.evaluate(f"""async () => {{ const s = window.__layerwalk.attribution.state();
         const res = await (await fetch('api/networks/n0/attributions/' + s.result.key)).json();
