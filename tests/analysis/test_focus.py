@@ -4,12 +4,14 @@ receptive fields."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from captum.attr import Deconvolution
 from torch import nn
 
 from layerwalk.analysis import focus, receptive_fields
-from layerwalk.analysis.plots import focus_plot, png
+from layerwalk.analysis.focus import focus_layers
+from layerwalk.analysis.plots import FOCUS_PALETTE, focus_plot, png
 from layerwalk.data import noise_image
 from layerwalk.engine import Network
 
@@ -66,3 +68,32 @@ def test_neurons_above_the_threshold_and_their_squares():
             inside[y0:y1 + 1, x0:x1 + 1] = True
         assert support.any() and not (support & ~inside).any()
     assert png(focus_plot(result))[:4] == b"\x89PNG"
+
+
+def test_several_layers_one_colour_per_layer_in_the_2d_export():
+    """Figure 18 of the thesis: the focus of several layers at once, each layer's squares in its own colour of the
+    categorical palette (the client's, in the same order), and a legend naming the layers and their squares."""
+    from matplotlib.colors import to_rgba
+
+    network = _network()
+    network.set_input(noise_image(6, (32, 32)))
+    result = focus_layers(network, ["0", "3", "5"], top=2)
+    assert [f.layer for f in result.filters] == ["0", "0", "3", "3", "5", "5"]
+    fig = focus_plot(result)
+    ax = fig.axes[0]
+    squares = [p for p in ax.patches]
+    assert len(squares) == sum(len(f.boxes) for f in result.filters) > 0
+    k = 0
+    for f in result.filters:
+        expected = to_rgba(FOCUS_PALETTE[["0", "3", "5"].index(f.layer)], 0.3)
+        for patch, box in zip(squares[k:k + len(f.boxes)], f.boxes):
+            assert patch.get_facecolor() == pytest.approx(expected)
+            assert (patch.get_width(), patch.get_height()) == (box[3] - box[1] + 1, box[2] - box[0] + 1)
+        k += len(f.boxes)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"{layer} ({sum(len(f.boxes) for f in result.filters if f.layer == layer)})"
+                      for layer in ("0", "3", "5")]
+    # one layer: one colour per filter instead
+    one = focus_plot(focus(network, "3", [1, 4]))
+    faces = {tuple(p.get_facecolor()) for p in one.axes[0].patches}
+    assert faces == {tuple(to_rgba(FOCUS_PALETTE[i], 0.3)) for i in range(2)}

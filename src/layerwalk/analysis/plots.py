@@ -96,21 +96,33 @@ def _palette(n: int):
     return [cmap(i % 20) for i in range(n)]
 
 
+# Tableau 10, in the client's order (client/src/charts/chart-data.ts PALETTE): the squares of a layer or filter have
+# the same colour on the input canvas in the scene and in this 2D export.
+FOCUS_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+                 "#bab0ac")
+
+
 def focus_plot(focus, fill: bool = True):
     """The input with each kept neuron's receptive field as a square: one colour per filter, or per layer when
-    the focus spans several layers (opacity 0.3 when filled, as in the thesis's figure 17)."""
-    from matplotlib.patches import Rectangle
+    the focus spans several layers (opacity 0.3 when filled, as in the thesis's figures 17 and 18); the legend
+    names what each colour is."""
+    from matplotlib.patches import Patch, Rectangle
 
     fig, ax = _figure(6, 6)
     ax.imshow(focus.input_image, cmap="gray" if focus.input_image.mode == "L" else None)
     layers = list(dict.fromkeys(f.layer for f in focus.filters))
-    keys = layers if len(layers) > 1 else [(f.layer, f.channel) for f in focus.filters]
-    colors = dict(zip(keys, _palette(len(keys))))
+    by_layer = len(layers) > 1
+    keys = layers if by_layer else [f"{f.layer}:{f.channel}" for f in focus.filters]
+    colors = {k: FOCUS_PALETTE[i % len(FOCUS_PALETTE)] for i, k in enumerate(keys)}
     for f in focus.filters:
-        color = colors[f.layer if len(layers) > 1 else (f.layer, f.channel)]
+        color = colors[f.layer if by_layer else f"{f.layer}:{f.channel}"]
         for y0, x0, y1, x1 in f.boxes:
             ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, facecolor=color if fill else "none",
                                    edgecolor=color, alpha=0.3 if fill else 1.0, linewidth=1))
-    ax.set(xticks=[], yticks=[], title="DeconvNet focus: " + ", ".join(
-        layers if len(layers) > 1 else [f"{f.layer}:{f.channel}" for f in focus.filters]))
+    counts = {k: 0 for k in keys}
+    for f in focus.filters:
+        counts[f.layer if by_layer else f"{f.layer}:{f.channel}"] += len(f.boxes)
+    ax.legend(handles=[Patch(facecolor=colors[k], edgecolor=colors[k], label=f"{k} ({counts[k]})") for k in keys],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="squares" if by_layer else "filter")
+    ax.set(xticks=[], yticks=[], title="DeconvNet focus: " + (f"{len(layers)} layers" if by_layer else ", ".join(layers) or "no filter"))
     return fig
