@@ -81,3 +81,16 @@ def test_focus_job_on_the_current_input(client):
         values = [n[2] for n in f["neurons"]]
         assert abs(max(values) - brightest * w) < 1e-5 and min(values) >= 0.98 * brightest * w - 1e-6
     assert client.get(job["result"]["chart"]).content[:4] == b"\x89PNG"
+
+
+def test_one_filter_as_the_dead_filter_details_show_it(client):
+    r = client.get("/api/networks/n0/analysis/filter", params={"layer": "0", "channel": 2})
+    assert r.status_code == 200
+    f = r.json()
+    assert (f["weights"], f["bias"], f["energy"], f["negative_pct"]) == ([[[2.0]]], -1000.0, 4.0, 0.0)
+    one = client.get("/api/networks/n0/analysis/filter", params={"layer": "0", "channel": 1}).json()
+    assert one["negative_pct"] == 100
+    r = client.get("/api/networks/n0/analysis/filter", params={"layer": "0", "channel": 4})
+    assert r.status_code == 400 and "0…3" in r.json()["detail"]
+    r = client.get("/api/networks/n0/analysis/filter", params={"layer": "3", "channel": 0})   # the linear layer
+    assert r.status_code == 404 and "conv" in r.json()["detail"]

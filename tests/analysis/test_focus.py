@@ -81,7 +81,7 @@ def test_several_layers_one_colour_per_layer_in_the_2d_export():
     assert [f.layer for f in result.filters] == ["0", "0", "3", "3", "5", "5"]
     fig = focus_plot(result)
     ax = fig.axes[0]
-    squares = [p for p in ax.patches]
+    squares = list(ax.patches)
     assert len(squares) == sum(len(f.boxes) for f in result.filters) > 0
     k = 0
     for f in result.filters:

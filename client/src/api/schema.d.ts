@@ -549,6 +549,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/networks/{nid}/analysis/filter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analysis Filter
+         * @description One filter's weights and bias with the following BatchNorm folded in (the same numbers as the dead-filter
+         *     analysis): the dead-filter chart's details draw it as pixels.
+         */
+        get: operations["getAnalysisFilter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/networks/{nid}/analysis/selection": {
         parameters: {
             query?: never;
@@ -1497,6 +1518,33 @@ export interface components {
             precursors: {
                 [key: string]: number[];
             };
+        };
+        /**
+         * FilterWeights
+         * @description One filter as the network applies it (a following BatchNorm folded in): what the dead-filter details show.
+         */
+        FilterWeights: {
+            /** Layer */
+            layer: string;
+            /** Channel */
+            channel: number;
+            /**
+             * Weights
+             * @description (in channels, kh, kw)
+             */
+            weights: number[][][];
+            /** Bias */
+            bias: number;
+            /**
+             * Energy
+             * @description sum of squared weights (the dead-filter chart's x)
+             */
+            energy: number;
+            /**
+             * Negative Pct
+             * @description % of the weights below zero (the dead-filter chart's y)
+             */
+            negative_pct: number;
         };
         /** FlowRequest */
         FlowRequest: {
@@ -4319,6 +4367,88 @@ export interface operations {
                 };
                 content: {
                     "image/png": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getAnalysisFilter: {
+        parameters: {
+            query: {
+                /** @description a conv layer (node id) */
+                layer: string;
+                /** @description the filter (output channel) */
+                channel: number;
+            };
+            header?: never;
+            path: {
+                /** @description network id, e.g. n0 */
+                nid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterWeights"];
                 };
             };
             /** @description Bad Request */

@@ -17,7 +17,7 @@ def conv_nodes(network) -> list[str]:
 def effective_filters(network, node_id: str) -> tuple[torch.Tensor, torch.Tensor]:
     """(weights (C_out, C_in/groups, kH, kW), bias (C_out,)) of node ``node_id``'s conv, BatchNorm folded in."""
     weight = network.captured.head_weight(node_id)
-    if weight is None:
+    if weight is None or weight.dim() != 4:  # a linear layer's weight is 2-D
         from layerwalk.errors import NotFoundError
 
         raise NotFoundError(f"layer {node_id!r} does not start with a conv; filter analyses need a conv layer "

@@ -119,10 +119,12 @@ def focus_plot(focus, fill: bool = True):
         for y0, x0, y1, x1 in f.boxes:
             ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, facecolor=color if fill else "none",
                                    edgecolor=color, alpha=0.3 if fill else 1.0, linewidth=1))
-    counts = {k: 0 for k in keys}
+    counts = dict.fromkeys(keys, 0)
     for f in focus.filters:
         counts[f.layer if by_layer else f"{f.layer}:{f.channel}"] += len(f.boxes)
-    ax.legend(handles=[Patch(facecolor=colors[k], edgecolor=colors[k], label=f"{k} ({counts[k]})") for k in keys],
+    handles = [Patch(facecolor=colors[k], edgecolor=colors[k], label=f"{k} ({counts[k]})") for k in keys]
+    ax.legend(handles=handles,
               loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="squares" if by_layer else "filter")
-    ax.set(xticks=[], yticks=[], title="DeconvNet focus: " + (f"{len(layers)} layers" if by_layer else ", ".join(layers) or "no filter"))
+    what = f"{len(layers)} layers" if by_layer else ", ".join(layers) or "no filter"
+    ax.set(xticks=[], yticks=[], title=f"DeconvNet focus: {what}")
     return fig

@@ -80,6 +80,17 @@ class AnalysisSelection(BaseModel):
     origin: str = Field(default="", max_length=100, description="who selected: chart, panel, python …")
 
 
+class FilterWeights(BaseModel):
+    """One filter as the network applies it (a following BatchNorm folded in): what the dead-filter details show."""
+
+    layer: str
+    channel: int
+    weights: list[list[list[float]]] = Field(description="(in channels, kh, kw)")
+    bias: float
+    energy: float = Field(description="sum of squared weights (the dead-filter chart's x)")
+    negative_pct: float = Field(description="% of the weights below zero (the dead-filter chart's y)")
+
+
 class SelectionState(AnalysisSelection):
     network: str
     seq: int = Field(description="increases with every change; the same number on the event stream")
@@ -176,6 +187,22 @@ async def get_analysis_chart(entry: NetworkDep, state: StateDep, job: str, layer
     what, result = _finished(state, entry, job)
     return Response(await run_in_threadpool(lambda: png(chart(what, result, layer))), media_type="image/png")
 
+
+
+@router.get("/filter", operation_id="getAnalysisFilter", response_model=FilterWeights)
+def get_analysis_filter(entry: NetworkDep, layer: Annotated[str, Query(description="a conv layer (node id)")],
+                        channel: Annotated[int, Query(ge=0, description="the filter (output channel)")],
+                        ) -> dict[str, Any]:
+    """One filter's weights and bias with the following BatchNorm folded in (the same numbers as the dead-filter
+    analysis): the dead-filter chart's details draw it as pixels."""
+    from layerwalk.analysis.filters import effective_filters
+
+    weights, bias = effective_filters(entry.network, entry.network.graph.node(layer).id)
+    if channel >= weights.shape[0]:
+        raise LayerwalkError(f"layer {layer!r} has filters 0…{weights.shape[0] - 1}, not {channel}")
+    w = weights[channel].double()
+    return {"layer": layer, "channel": channel, "weights": w.tolist(), "bias": float(bias[channel]),
+            "energy": float((w ** 2).sum()), "negative_pct": float((w < 0).double().mean() * 100)}
 
 
 @router.get("/selection", operation_id="getAnalysisSelection", response_model=SelectionState)
