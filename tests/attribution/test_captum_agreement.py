@@ -13,6 +13,9 @@ from pytorch_grad_cam import GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 from layerwalk.attribution import attribute
+from layerwalk.attribution._pass import PassEngine
+from layerwalk.attribution.base import AttributionContext
+from layerwalk.attribution.gradient_shap import shap_at_points
 
 from .conftest import assert_close_rel
 
@@ -73,6 +76,32 @@ def test_layer_gradcam_matches_captum_at_every_layer(resnet18_net, x64):
         cam = captum.LayerGradCam(model, module(model))
         for i, t in enumerate(TARGETS):
             assert_close_rel(ours.maps[lid][i:i + 1], cam.attribute(x64, target=t)[:, 0])
+
+
+def test_gradient_shap_matches_captum_on_its_draws(resnet18_net, x64):
+    """Captum draws GradientShap's baselines and fractions from numpy's global generator (baseline indices, then
+    fractions); the same draws through ours give its maps at every layer and the input, all from one walk."""
+    baselines = torch.randn(3, *x64.shape[1:], generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    samples, seed = 5, 7
+    model = _no_inplace(resnet18_net.model)
+
+    def captum_shap(anchor, t):
+        np.random.seed(seed)
+        return anchor.attribute(x64, baselines=baselines, n_samples=samples, target=t)
+
+    np.random.seed(seed)
+    pick = torch.as_tensor(np.random.choice(len(baselines), samples))
+    alpha = torch.as_tensor(np.random.uniform(0.0, 1.0, samples)).view(-1, 1, 1, 1)
+    points = baselines[pick] + alpha * (x64 - baselines[pick])
+    ctx = AttributionContext(PassEngine(resnet18_net), x64, torch.tensor(TARGETS), list(RESNET_LAYERS),
+                             {"batch": 2})  # 2 points per forward: the walk spans 3 forwards
+    ours = shap_at_points(ctx, baselines, pick, points)
+    assert ctx.engine.passes == 1 + 3  # the endpoints, then each point forwarded once for every target
+    for i, t in enumerate(TARGETS):
+        assert_close_rel(ours.input_attribution[i:i + 1], captum_shap(captum.GradientShap(model), t))
+        for lid, module in RESNET_LAYERS.items():
+            assert_close_rel(ours.layer_maps[lid][i:i + 1],
+                             captum_shap(captum.LayerGradientShap(model, module(model)), t))
 
 
 GRAD_CAMS = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus, "layercam": LayerCAM, "hirescam": HiResCAM}

@@ -3,8 +3,12 @@ a batched walk along any list of points that accumulates weighted gradients for 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import torch
+
+from layerwalk.attribution._pass import PassOutput, channels_last
 
 RULES = ("gausslegendre", "riemann_trapezoid", "riemann_left", "riemann_right", "riemann_middle")
 
@@ -22,33 +26,37 @@ def path_points(steps: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
     return (np.arange(steps) + offset) / steps, np.full(steps, 1.0 / steps)
 
 
+def walk(ctx, inputs: torch.Tensor, weights: torch.Tensor, batch: int, label: str, start: float = 0.0,
+         span: float = 1.0, *, need_input: bool = True) -> Iterator[tuple[slice, int, PassOutput]]:
+    """The weighted gradients of every target at ``inputs`` (K, C, H, W), ``batch`` points per forward. Yields
+    (the chunk's slice of ``inputs``, the target's position, its pass: gradients (k, …) scaled by ``weights``)."""
+    t = len(ctx.targets)
+    for i in range(0, len(inputs), batch):
+        chunk = slice(i, min(i + batch, len(inputs)))
+        passes = ctx.engine.target_gradients(inputs[chunk], ctx.targets, ctx.layers, weights[chunk],
+                                             need_input=need_input)
+        for n, out in enumerate(passes):
+            yield chunk, n, out
+            done = chunk.start + (chunk.stop - chunk.start) * (n + 1) / t
+            ctx.step(start + span * done / len(inputs), f"{label}: {chunk.stop}/{len(inputs)} points")
+
+
 def accumulate(ctx, inputs: torch.Tensor, weights: torch.Tensor, batch: int, label: str, start: float = 0.0,
                span: float = 1.0):
     """Σ_k weights[k] · gradient at inputs[k], for every target, at the input and at every layer.
 
-    ``inputs`` (K, C, H, W); each point is replicated per target, so one pass holds ``batch // T`` points × T
-    targets. Returns (input (T, C, H, W), {layer: (T, C, H, W)}).
+    Returns (input (T, C, H, W), {layer: (T, C, H, W)}).
     """
     t = len(ctx.targets)
-    per_pass = max(1, batch // t)
-    total_in, total_layers = 0, dict.fromkeys(ctx.layers, 0)
-    for i in range(0, len(inputs), per_pass):
-        chunk, w = inputs[i:i + per_pass], weights[i:i + per_pass]
-        k = len(chunk)
-        out = ctx.engine.gradients(chunk.repeat_interleave(t, 0), ctx.targets.repeat(k), ctx.layers)
-        total_in = total_in + _weighted_sum(out.input_gradient, w, k, t)
+    total_in, total_layers = [0] * t, {lid: [0] * t for lid in ctx.layers}
+    for _, n, out in walk(ctx, inputs, weights, batch, label, start, span):
+        total_in[n] = total_in[n] + out.input_gradient.sum(0)
         for lid in ctx.layers:
-            total_layers[lid] = total_layers[lid] + _weighted_sum(out.gradients[lid], w, k, t)
-        ctx.step(start + span * min(1.0, (i + k) / len(inputs)), f"{label}: {i + k}/{len(inputs)} points")
-    return total_in, total_layers
-
-
-def _weighted_sum(grads: torch.Tensor, w: torch.Tensor, k: int, t: int) -> torch.Tensor:
-    grads = grads.reshape(k, t, *grads.shape[1:])
-    return (grads * w.to(grads).view(k, 1, *([1] * (grads.dim() - 2)))).sum(0)
+            total_layers[lid][n] = total_layers[lid][n] + out.gradients[lid].sum(0)
+    return torch.stack(total_in), {lid: torch.stack(total_layers[lid]) for lid in ctx.layers}
 
 
 def endpoints(ctx, baselines: torch.Tensor):
     """Layer activations and target logits at the input and at each baseline: ({layer: (1+J, …)}, (1+J, T))."""
-    acts, logits = ctx.engine.forward(torch.cat([ctx.x, baselines]), ctx.layers)
+    acts, logits = ctx.engine.forward(channels_last(torch.cat([ctx.x, baselines])), ctx.layers)
     return acts, logits[:, ctx.targets.to(logits.device)]

@@ -160,7 +160,7 @@ def resolve_params(impl: AttributionMethod, params: dict) -> dict:
 
 def _coerce(impl, p, value):
     try:
-        value = p.type(value)
+        value = _as_bool(value) if p.type is bool else p.type(value)
     except (TypeError, ValueError):
         raise LayerwalkError(f"{impl.name} parameter {p.name} must be a {p.type.__name__}, got {value!r}") from None
     if p.choices and value not in p.choices:
@@ -171,3 +171,13 @@ def _coerce(impl, p, value):
     if p.maximum is not None and value > p.maximum:
         raise LayerwalkError(f"{impl.name} parameter {p.name} must be at most {p.maximum:g}, got {value}")
     return value
+
+
+def _as_bool(value) -> bool:
+    """``bool("false")`` is True: take booleans, 0/1 and the words (CLI ``--param input_map=false``)."""
+    words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    if isinstance(value, bool) or value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in words:
+        return words[value.lower()]
+    raise ValueError(value)

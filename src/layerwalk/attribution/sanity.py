@@ -24,6 +24,8 @@ FRACTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)  # 0.0 → only the top layer
 
 def cascading_randomisation(network, impl, x, targets, layers, params, snapshot, seed: int = 0) -> dict:
     """``{"rank_correlation", "passes", "layers_randomised", "correlations", "note"}`` for method ``impl``."""
+    if "input_map" in params:  # the check compares input-level maps, even when the caller asked only for layers
+        params = {**params, "input_map": True}
     model = copy.deepcopy(network.model)
     randomised = SimpleNamespace(captured=capture_model(model, x), graph=network.graph)
     modules = _top_down(network, model)
