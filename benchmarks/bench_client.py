@@ -43,7 +43,8 @@ FRAMES_JS = """(n) => new Promise((resolve) => {
   const f = (now) => { if (last !== null) t.push(now - last); last = now;
                        if (t.length < n) requestAnimationFrame(f); else resolve(t); };
   requestAnimationFrame(f); })"""
-OVERVIEW_JS = """() => { const L = window.__layerwalk, c = L.camera, b = L.ctx.store.views.get('n0').graph.layout.bounds;
+OVERVIEW_JS = """() => { const L = window.__layerwalk, c = L.camera,
+  b = L.ctx.store.views.get('n0').graph.layout.bounds;
   const cz = (b.min[2] + b.max[2]) / 2, depth = b.max[2] - b.min[2];
   c.position.set(b.max[0] + 0.35 * depth, 0.3 * depth, b.max[2] + 2); c.lookAt((b.min[0] + b.max[0]) / 2, 0, cz);
   L.ctx.locomotion.syncFromCamera(); }"""

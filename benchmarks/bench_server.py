@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 from layerwalk.api.wire import unpack_activations  # noqa: E402
 from tests.api.live import LiveServer  # noqa: E402
 
-
 _FORWARD_WORKER = """
 import sys, time, torch
 from layerwalk.data import load_model, noise_image
@@ -229,7 +228,8 @@ def report(args, timing, readers, memory) -> list[str]:
         f"| payload before compression | {raw:,} B for {elements:,} elements = **{raw / elements:.4f} B/element** "
         "(target ≤ 1.05) |",
         f"| payload gzip on the wire | {wire:,} B ({wire / elements:.3f} B/element) |",
-        f"| {args.readers} concurrent readers × {args.seconds:g} s (gzip bytes, not decoded; fixed input) | {readers['requests']} requests, "
+        f"| {args.readers} concurrent readers × {args.seconds:g} s (gzip bytes, not decoded; fixed input) | "
+        f"{readers['requests']} requests, "
         f"{readers['rps']:.1f} req/s, p50 {readers['p50'] * 1000:.0f} ms, p99 {readers['p99'] * 1000:.0f} ms, "
         f"**{readers['errors']} errors** |",
         f"| server RSS: idle after start / peak while measured (sampled every 0.2 s) / VmHWM | "
