@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 BRIGHT_JS = """([canvas, x, y, w, h]) => { const d = canvas.getContext('2d').getImageData(x, y, w, h).data;
   let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 360) n++; return n; }"""
 PIXELS_JS = """([canvas, x, y, w, h]) => Array.from(canvas.getContext('2d').getImageData(x, y, w, h).data)"""
-DATASET = "L.ctx.store.datasetPanels[0]"
-STATION = "L.ctx.store.views.get('n0').station"
+DATASET = "L.ctx.datasetPanels[0]"
+STATION = "L.ctx.views.get('n0').station"
 # first thumbnail's square on the dataset canvas (dataset-panel.ts: cells of 1024/6 px, thumbnails 132 px, grid at 64)
 THUMB0 = [(1024 / 6 - 132) / 2, 64, 132, 132]
 # the loading band across the middle of the station's image (input-station.ts: 512 px wide, image from y = 368)
