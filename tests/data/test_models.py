@@ -19,7 +19,7 @@ def test_demo_bundle_describes_efficientnet_lite0(demo_bundle):
     assert demo_bundle.input_size == (3, 224, 224)
     assert demo_bundle.mean == pytest.approx((127 / 255,) * 3) and demo_bundle.std == pytest.approx((128 / 255,) * 3)
     assert len(demo_bundle.class_names) == 1000 and demo_bundle.class_names[281] == "tabby"
-    assert not demo_bundle.model.training and demo_bundle.random_weights is None
+    assert not demo_bundle.model.training
     assert sum(p.numel() for p in demo_bundle.model.parameters()) == 4_652_008
 
 
@@ -35,17 +35,15 @@ def test_demo_with_new_head_keeps_pretrained_features(demo_bundle):
     bundle = load_model("demo", num_classes=7)
     assert bundle.model(torch.zeros(1, 3, 224, 224)).shape == (1, 7)
     assert bundle.class_names is None and "new classifier" in bundle.name
-    assert bundle.random_weights == "the new classifier"
     assert torch.equal(bundle.model._conv_stem.weight, demo_bundle.model._conv_stem.weight)
     gray = load_model("demo", in_channels=1)
     assert gray.input_size == (1, 224, 224) and gray.mean is None and len(gray.class_names) == 1000
     assert gray.model(torch.zeros(1, 1, 224, 224)).shape == (1, 1000)
-    assert gray.random_weights == "the new stem"
 
 
 def test_torchvision_model_is_random_init_and_imagenet_shaped():
     bundle = load_model("torchvision:resnet18")
-    assert "random init" in bundle.name and bundle.random_weights == "every layer"
+    assert "random init" in bundle.name
     assert bundle.input_size == (3, 224, 224) and len(bundle.class_names) == 1000
     assert bundle.mean == (0.485, 0.456, 0.406)
     small = load_model("torchvision:squeezenet1_1", num_classes=3)
@@ -70,16 +68,8 @@ def test_torchvision_weights_already_in_the_hub_cache_are_used(tmp_path, monkeyp
     (tmp_path / "checkpoints").mkdir()
     torch.save(cached.state_dict(), tmp_path / "checkpoints" / tvm.SqueezeNet1_1_Weights.DEFAULT.url.split("/")[-1])
     bundle = load_model("torchvision:SqueezeNet1_1")
-    assert "ImageNet weights from the torch hub cache" in bundle.name and bundle.random_weights is None
-    assert load_model("torchvision:SqueezeNet1_1", in_channels=1).random_weights == "the new stem"
+    assert "ImageNet weights from the torch hub cache" in bundle.name
     assert torch.equal(bundle.model.features[0].weight, cached.features[0].weight)
-
-
-def test_a_weights_file_makes_a_random_init_model_trained(tmp_path):
-    fresh = load_model("covidresnet", num_classes=3)
-    assert fresh.random_weights == "every layer"
-    torch.save(fresh.model.state_dict(), tmp_path / "trained.pt")
-    assert load_model("covidresnet", num_classes=3, weights=tmp_path / "trained.pt").random_weights is None
 
 
 def test_torchvision_unknown_name_suggests_close_matches():

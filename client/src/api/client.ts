@@ -73,7 +73,6 @@ type Widened<T> = T extends readonly (infer E)[] ? Widened<E>[] : T extends obje
  */
 export class ApiClient {
   private readonly http: Client<paths>;
-  private readonly names = new Map<string, string>();
 
   constructor(readonly base = 'api/') {
     this.http = createClient<paths>({ baseUrl: serverRoot(base), fetch: fetchOrUnreachable });
@@ -83,20 +82,13 @@ export class ApiClient {
     return this.base + path;
   }
 
-  async networks(): Promise<NetworkInfo[]> {
-    const list = await this.call<NetworkInfo[]>('list the networks', this.http.GET('/api/networks'));
-    for (const n of list) this.names.set(n.id, n.name);
-    return list;
-  }
-
-  /** a network as error messages name it: by its name once the list of networks was loaded, else by its id */
-  private net(nid: string): string {
-    return this.names.get(nid) ?? nid;
+  networks(): Promise<NetworkInfo[]> {
+    return this.call('list the networks', this.http.GET('/api/networks'));
   }
 
   /** the graph and its layout; `arrangement` overrides the server's --layout for this network */
   graph(nid: string, arrangement?: Arrangement): Promise<NetworkGraph> {
-    return this.call(`load the graph of ${this.net(nid)}`,
+    return this.call(`load the graph of ${nid}`,
       this.http.GET('/api/networks/{nid}/graph', { params: { path: { nid }, query: arrangement ? { arrangement } : {} } }));
   }
 
@@ -117,7 +109,7 @@ export class ApiClient {
 
   setInput(nid: string, source: InputSource): Promise<InputResult> {
     return this.call(
-      `set the input of ${this.net(nid)}`,
+      `set the input of ${nid}`,
       this.http.POST('/api/networks/{nid}/input', { params: { path: { nid } }, body: source }),
     );
   }
@@ -128,7 +120,7 @@ export class ApiClient {
     // The document types a multipart file as a string (format: binary); openapi-fetch sends FormData as it is.
     const body = form as unknown as components['schemas']['Body_uploadInput'];
     return this.call(
-      `upload "${filename}" to ${this.net(nid)}`,
+      `upload "${filename}" to ${nid}`,
       this.http.POST('/api/networks/{nid}/input/upload', { params: { path: { nid } }, body }),
     );
   }
@@ -136,7 +128,7 @@ export class ApiClient {
   /** Occlusion blocks on the un-edited input (every block of the edit; [] restores it): new version, before/after. */
   setOcclusion(nid: string, blocks: OcclusionBlock[]): Promise<OcclusionResult> {
     return this.call(
-      `apply the occlusion edit to ${this.net(nid)}`,
+      `apply the occlusion edit to ${nid}`,
       this.http.POST('/api/networks/{nid}/probing/occlusion', { params: { path: { nid } }, body: { blocks } }),
     );
   }
@@ -144,7 +136,7 @@ export class ApiClient {
   /** Add the current (edited) input image to the network's dataset as a new item. */
   saveEditedInput(nid: string): Promise<SavedItem> {
     return this.call(
-      `save the edited input of ${this.net(nid)} to its dataset`,
+      `save the edited input of ${nid} to its dataset`,
       this.http.POST('/api/networks/{nid}/probing/occlusion/save', { params: { path: { nid } } }),
     );
   }
@@ -155,7 +147,7 @@ export class ApiClient {
 
   async activations(nid: string): Promise<ActivationSet> {
     const buffer = await this.call<ArrayBuffer>(
-      `load the activations of ${this.net(nid)}`,
+      `load the activations of ${nid}`,
       this.http.GET('/api/networks/{nid}/activations', { params: { path: { nid } }, parseAs: 'arrayBuffer' }),
     );
     return parseActivations(buffer);
@@ -163,7 +155,7 @@ export class ApiClient {
 
   classification(nid: string, top = 5): Promise<Classification> {
     return this.call(
-      `load the classification of ${this.net(nid)}`,
+      `load the classification of ${nid}`,
       this.http.GET('/api/networks/{nid}/classification', { params: { path: { nid }, query: { top } } }),
     );
   }
@@ -188,14 +180,14 @@ export class ApiClient {
 
   /** the feature visualizations the server kept (the latest per layer), to show again after a reload */
   featureVisResults(nid: string): Promise<FeatureVisResult[]> {
-    return this.call(`list the feature visualizations of ${this.net(nid)}`,
+    return this.call(`list the feature visualizations of ${nid}`,
       this.http.GET('/api/networks/{nid}/featurevis', { params: { path: { nid } } }));
   }
 
   /** Start an influence job for the network's current input: which training images helped or hurt its decision. */
   startInfluence(nid: string, request: components['schemas']['InfluenceRequest']): Promise<JobCreated> {
     return this.call(
-      `start the influence job of ${this.net(nid)}`,
+      `start the influence job of ${nid}`,
       this.http.POST('/api/networks/{nid}/influence', { params: { path: { nid } }, body: request }),
     );
   }
@@ -206,14 +198,14 @@ export class ApiClient {
 
   startAttribution(nid: string, request: AttributionRequest): Promise<JobCreated> {
     return this.call(
-      `start the attribution of ${this.net(nid)}`,
+      `start the attribution of ${nid}`,
       this.http.POST('/api/networks/{nid}/attributions', { params: { path: { nid } }, body: request }),
     );
   }
 
   attribution(nid: string, key: string): Promise<AttributionResult> {
     return this.call(
-      `load attribution ${key} of ${this.net(nid)}`,
+      `load attribution ${key} of ${nid}`,
       this.http.GET('/api/networks/{nid}/attributions/{key}', { params: { path: { nid, key } } }),
     );
   }
@@ -221,7 +213,7 @@ export class ApiClient {
   /** Per layer the (C, H, W) signed map of class `target`, in the binary activation format. */
   async attributionMaps(nid: string, key: string, target: number): Promise<ActivationSet> {
     const buffer = await this.call<ArrayBuffer>(
-      `load the attribution maps of class ${target} of ${this.net(nid)}`,
+      `load the attribution maps of class ${target} of ${nid}`,
       this.http.GET('/api/networks/{nid}/attributions/{key}/maps', {
         params: { path: { nid, key }, query: { target } }, parseAs: 'arrayBuffer',
       }),
@@ -237,7 +229,7 @@ export class ApiClient {
   /** Start an analysis job (stats, dead, pca, tsne, focus…) of a network; its result is served by the URLs below. */
   startAnalysis(nid: string, request: AnalysisRequest): Promise<JobCreated> {
     return this.call(
-      `start the ${request.what} analysis of ${this.net(nid)}`,
+      `start the ${request.what} analysis of ${nid}`,
       this.http.POST('/api/networks/{nid}/analysis', { params: { path: { nid } }, body: request }),
     );
   }
@@ -245,7 +237,7 @@ export class ApiClient {
   /** A finished analysis as JSON (one layer of it, or all); the caller knows the shape from its `what`. */
   async analysisData<T>(nid: string, job: string, layer?: string): Promise<T> {
     const data = await this.call<Record<string, unknown>>(
-      `load the analysis ${job} of ${this.net(nid)}`,
+      `load the analysis ${job} of ${nid}`,
       this.http.GET('/api/networks/{nid}/analysis/{job}/data', { params: { path: { nid, job }, query: { layer } } }),
     );
     return data as T;
@@ -261,21 +253,21 @@ export class ApiClient {
 
   receptiveFields(nid: string): Promise<ReceptiveFields> {
     return this.call(
-      `load the receptive fields of ${this.net(nid)}`,
+      `load the receptive fields of ${nid}`,
       this.http.GET('/api/networks/{nid}/analysis/receptive-fields', { params: { path: { nid } } }),
     );
   }
 
   selection(nid: string): Promise<SelectionState> {
     return this.call(
-      `load the selection of ${this.net(nid)}`,
+      `load the selection of ${nid}`,
       this.http.GET('/api/networks/{nid}/analysis/selection', { params: { path: { nid } } }),
     );
   }
 
   setSelection(nid: string, selection: AnalysisSelection): Promise<SelectionState> {
     return this.call(
-      `share the selection of ${this.net(nid)}`,
+      `share the selection of ${nid}`,
       this.http.PUT('/api/networks/{nid}/analysis/selection', { params: { path: { nid } }, body: selection }),
     );
   }
@@ -287,7 +279,7 @@ export class ApiClient {
   /** The precomputed run (`layerwalk serve --precomputed DIR`) that serves this network: dataset, k, layers. */
   precomputed(nid: string): Promise<components['schemas']['PrecomputedInfo']> {
     return this.call(
-      `find precomputed dataset examples of ${this.net(nid)}`,
+      `find precomputed dataset examples of ${nid}`,
       this.http.GET('/api/networks/{nid}/precomputed', { params: { path: { nid } } }),
     );
   }
@@ -350,7 +342,7 @@ export class ApiClient {
 
   /** The activity flow computed last on the server (by any client). */
   lastActivityFlow(nid: string): Promise<FlowResult> {
-    return this.call(`load the activity flow of ${this.net(nid)}`, this.http.GET('/api/networks/{nid}/probing/flow', { params: { path: { nid } } }));
+    return this.call(`load the activity flow of ${nid}`, this.http.GET('/api/networks/{nid}/probing/flow', { params: { path: { nid } } }));
   }
 
   /** Which channels of the layers before feed the selected channel most. */
@@ -362,23 +354,23 @@ export class ApiClient {
   }
 
   lastChannelFeeders(nid: string): Promise<FeedersResult> {
-    return this.call(`load the feeders of ${this.net(nid)}`, this.http.GET('/api/networks/{nid}/probing/feeders', { params: { path: { nid } } }));
+    return this.call(`load the feeders of ${nid}`, this.http.GET('/api/networks/{nid}/probing/feeders', { params: { path: { nid } } }));
   }
 
   probingState(nid: string): Promise<ProbingState> {
-    return this.call(`load the probing state of ${this.net(nid)}`, this.http.GET('/api/networks/{nid}/probing', { params: { path: { nid } } }));
+    return this.call(`load the probing state of ${nid}`, this.http.GET('/api/networks/{nid}/probing', { params: { path: { nid } } }));
   }
 
   /** Switch off these channels ({layer: channels}, replacing the current ablation). */
   setAblation(nid: string, layers: Record<string, number[]>): Promise<AblationResult> {
     return this.call(
-      `switch off channels of ${this.net(nid)}`,
+      `switch off channels of ${nid}`,
       this.http.PUT('/api/networks/{nid}/probing/ablation', { params: { path: { nid } }, body: { layers } }),
     );
   }
 
   resetAblation(nid: string): Promise<AblationResult> {
-    return this.call(`switch every channel of ${this.net(nid)} back on`, this.http.DELETE('/api/networks/{nid}/probing/ablation', { params: { path: { nid } } }));
+    return this.call(`switch every channel of ${nid} back on`, this.http.DELETE('/api/networks/{nid}/probing/ablation', { params: { path: { nid } } }));
   }
 
   /** A layer's kernels (entries weight, norms and bias) in the binary activation format. */

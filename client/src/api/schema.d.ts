@@ -1956,11 +1956,6 @@ export interface components {
             class_names: string[];
             /** Version */
             version: number;
-            /**
-             * Random Weights
-             * @description which weights are random initialisation (e.g. 'every layer', 'the new classifier'); null when all are trained or not known
-             */
-            random_weights: string | null;
         };
         /** NoiseSource */
         NoiseSource: {

@@ -22,8 +22,6 @@ import { showGraphNotes } from '../ui/graph-notes';
 import { createHelpOverlay } from '../ui/help-overlay';
 import { createMagnifier } from '../ui/magnifier';
 import { createToasts } from '../ui/toast';
-import { showWeightsNotice } from '../ui/weights-notice';
-import { el } from '../ui/dom';
 import { createVrMode } from '../xr/vr-mode';
 import type { VrMode } from '../xr/vr-mode';
 import { createTooltip } from '../ui/tooltip';
@@ -66,8 +64,7 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
   const interaction = new InteractionManager();
   interaction.addPointer(pointer);
   const banner = createBanner(overlay);
-  const top = el('div', 'lw-top', overlay); // the random-weights notice, then the toasts
-  const toast = createToasts(top);
+  const toast = createToasts(overlay);
   const ctx: AppContext = {
     api: new ApiClient(), world, pointer, interaction,
     locomotion: createDesktopLocomotion(world.camera, world.renderer.domElement),
@@ -125,7 +122,6 @@ export function startApp(container: HTMLElement, overlay: HTMLElement): AppConte
       const graphs = await Promise.all(networks.map((n) => ctx.api.graph(n.id, arrangementOf(location.search, n.id))));
       buildScene(ctx, networks, datasets, graphs);
       showGraphNotes(overlay, networks.map((n, i) => ({ name: n.name, notes: graphs[i].notes })));
-      showWeightsNotice(top, networks);
       charts.linkViews();
       orientation.sceneBuilt();
       probe.linkViews();

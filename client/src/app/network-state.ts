@@ -31,12 +31,10 @@ export function refreshNetwork(ctx: AppContext, nid: string, version?: number, t
   const load: Load = { version: version ?? -Infinity, t0, done: Promise.resolve() };
   loads.set(nid, load);
   ctx.store.setRefreshing(nid, true);
-  view.station.setLoading('loading activations…');
   load.done = loadNetwork(ctx, view, load).finally(() => {
-    if (loads.get(nid) !== load) return; // a newer load owns the station's loading note
+    if (loads.get(nid) !== load) return;
     loads.delete(nid);
     ctx.store.setRefreshing(nid, false);
-    view.station.setLoading(null);
   });
   return load.done;
 }
@@ -52,7 +50,6 @@ async function loadNetwork(ctx: AppContext, view: NetworkView, load: Load): Prom
   view.setClassification(classification.predictions);
   ctx.api.image(ctx.api.inputImageUrl(nid, set.version), `load the input image of ${view.info.name}`)
     .then((image) => view.station.setImage(image), (err) => ctx.reportError(err));
-  view.station.setLoading(`drawing ${set.layers.length} layers…`);
   await applyLayers(ctx, view, set.layers, superseded);
   if (superseded()) return loads.get(nid)?.done;
   // the textures of the last chunk are uploaded by the next render: count it

@@ -38,8 +38,6 @@ export interface DatasetPanel {
   readonly ranking: string | null;
   /** the SDF captions under the shown thumbnails (tests measure them) */
   readonly captions: readonly Text[];
-  /** thumbnails of the shown page still loading (each shows "loading…" meanwhile) */
-  readonly loading: number;
   /** uv centre of item slot i on the current page (tests, benchmarks) */
   itemUv(i: number): [number, number];
   update(): void;
@@ -72,8 +70,6 @@ export function createDatasetPanel(
   mesh.name = `dataset:${dataset.id}`;
   let items: DatasetItem[] = [];
   let images: (ImageBitmap | null)[] = [];
-  /** thumbnails whose image could not be loaded (their slot says so instead of "loading…") */
-  let failed = new Set<number>();
   let page = 0;
   let hover: DatasetTarget = null;
   let request = 0;
@@ -135,7 +131,6 @@ export function createDatasetPanel(
     ctx.fillRect(x, y, THUMB, THUMB);
     const img = images[i];
     if (img) ctx.drawImage(img, x, y, THUMB, THUMB);
-    else paintPlaceholder(ctx, x, y, failed.has(i) ? 'no image' : 'loading…');
     if (hover?.kind === 'item' && hover.item.index === item.index) {
       ctx.strokeStyle = COLORS.accent;
       ctx.lineWidth = 6;
@@ -176,7 +171,6 @@ export function createDatasetPanel(
   const show = (mine: number, shown: DatasetItem[]) => {
     items = shown;
     images = items.map(() => null);
-    failed = new Set();
     writeCaptions();
     panel.invalidate();
     items.forEach(async (item, i) => {
@@ -187,10 +181,7 @@ export function createDatasetPanel(
         images[i] = bitmap;
         panel.invalidate();
       } catch (err) {
-        if (mine !== request) return;
-        failed.add(i);
-        panel.invalidate();
-        onError(err);
+        if (mine === request) onError(err);
       }
     });
   };
@@ -246,9 +237,6 @@ export function createDatasetPanel(
       return [x / W, 1 - y / H];
     },
     captions,
-    get loading() {
-      return items.filter((_, i) => !images[i] && !failed.has(i)).length;
-    },
     update() {
       placeCaptions();
       panel.update();
@@ -258,18 +246,4 @@ export function createDatasetPanel(
       panel.dispose();
     },
   };
-}
-
-/** What an empty thumbnail slot says: its image is on the way, or could not be loaded. */
-function paintPlaceholder(ctx: CanvasRenderingContext2D, x: number, y: number, text: string): void {
-  ctx.strokeStyle = COLORS.cardEdge;
-  ctx.lineWidth = 2;
-  ctx.setLineDash([8, 6]);
-  ctx.strokeRect(x + 1, y + 1, THUMB - 2, THUMB - 2);
-  ctx.setLineDash([]);
-  ctx.fillStyle = COLORS.dim;
-  ctx.font = `600 20px ${FONT}`;
-  ctx.textAlign = 'center';
-  ctx.fillText(text, x + THUMB / 2, y + THUMB / 2 + 7);
-  ctx.textAlign = 'left';
 }

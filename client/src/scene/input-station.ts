@@ -16,9 +16,6 @@ export interface InputStation {
   setDropHint(state: DropHint): void;
   /** 'busy' from a drop until the network shows the dropped input */
   readonly dropHint: DropHint;
-  /** what is on its way, said over the image ("loading activations…"); null: nothing */
-  setLoading(text: string | null): void;
-  readonly loading: string | null;
   /** the class whose attribution is shown (its bar is outlined); null: none */
   setTarget(classIndex: number | null): void;
   /** input-level attribution laid over the image (null: none) and the line above the bars that explains it */
@@ -79,7 +76,6 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
   let image: CanvasImageSource | null = null;
   let predictions: Prediction[] = [];
   let hint: DropHint = 'none';
-  let loading: string | null = null;
   let target: number | null = null;
   let overlay: CanvasImageSource | null = null;
   let note: string | null = null;
@@ -151,7 +147,6 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
     if (image) ctx.drawImage(image, 0, IMAGE_Y, W, W);
     if (image && overlay) ctx.drawImage(overlay, 0, IMAGE_Y, W, W); // the input map blended over the image
     marks?.(ctx, 0, IMAGE_Y, W, W);
-    if (loading) paintLoading(ctx, loading);
     if (hint !== 'none') {
       ctx.strokeStyle = hint === 'busy' ? COLORS.dim : COLORS.accent;
       ctx.lineWidth = 10;
@@ -184,13 +179,6 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
     },
     get dropHint() {
       return hint;
-    },
-    get loading() {
-      return loading;
-    },
-    setLoading(text) {
-      if (text !== loading) panel.invalidate();
-      loading = text;
     },
     setDropHint(state) {
       if (state !== hint) panel.invalidate();
@@ -241,18 +229,6 @@ export function createInputStation(title: string, texts: WorldText): InputStatio
       panel.dispose();
     },
   };
-}
-
-/** A band across the middle of the image saying what is being loaded (the image stays visible around it). */
-function paintLoading(ctx: CanvasRenderingContext2D, text: string): void {
-  const y = IMAGE_Y + W / 2 - 36;
-  ctx.fillStyle = 'rgba(14, 17, 23, 0.82)';
-  ctx.fillRect(0, y, W, 72);
-  ctx.fillStyle = COLORS.text;
-  ctx.font = `600 30px ${FONT}`;
-  ctx.textAlign = 'center';
-  fitText(ctx, text, W / 2, y + 46, W - 40);
-  ctx.textAlign = 'left';
 }
 
 /**

@@ -25,8 +25,6 @@ class NetworkInfo(BaseModel):
     dataset: str | None
     class_names: list[str]
     version: int
-    random_weights: str | None = Field(description="which weights are random initialisation (e.g. 'every "
-                                       "layer', 'the new classifier'); null when all are trained or not known")
 
 
 class GraphNodeOut(BaseModel):

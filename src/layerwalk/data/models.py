@@ -34,8 +34,6 @@ __all__ = ["ModelBundle", "load_model", "MODEL_SPECS"]
 MODEL_SPECS = ("demo", "covidresnet", "coviddensenet", "torchvision:NAME", "timm:NAME", "onnx:PATH",
                "path/to/file.py:factory", "package.module:factory")
 
-EVERY_LAYER = "every layer"  # ModelBundle.random_weights of a model with no trained weights at all
-
 
 @dataclass
 class ModelBundle:
@@ -48,8 +46,6 @@ class ModelBundle:
         input_size: (C, H, W) the model expects.
         mean, std: per-channel normalisation on 0…1 pixels; ``None`` → use the dataset's.
         class_names: ``None`` → use the dataset's.
-        random_weights: which of its weights are random initialisation (``"every layer"``, ``"the new
-            classifier"`` …), ``None`` when they are all trained (or, for a model of the user's, not known).
     """
 
     model: nn.Module
@@ -60,7 +56,6 @@ class ModelBundle:
     std: tuple[float, ...] | None = None
     class_names: list[str] | None = None
     spec_carries_weights: bool = False  # ONNX files: a separate weights file makes no sense
-    random_weights: str | None = None
 
 
 def load_model(spec: str, *, weights: str | Path | None = None, num_classes: int | None = None,
@@ -97,7 +92,6 @@ def load_model(spec: str, *, weights: str | Path | None = None, num_classes: int
             bundle = _build(spec, *inferred)
         load_weights(bundle.model, weights)
         bundle.name = f"{bundle.name.split(' (')[0]} ({Path(weights).name})"
-        bundle.random_weights = None  # the file fills every parameter (load_weights insists on an exact match)
     bundle.model.eval().to("cpu")
     return bundle
 
@@ -152,16 +146,14 @@ def _demo(spec: str, num_classes: int | None, in_channels: int | None) -> ModelB
     name = "EfficientNet-Lite0 (ImageNet" + (f", new {' and '.join(fresh)} random init)" if fresh else ")")
     rgb = channels == 3  # the pretrained stem expects the Lite normalisation of RGB pixels
     return ModelBundle(model, name, spec, (channels, *LITE_INPUT_SIZE[1:]), LITE_MEAN if rgb else None,
-                       LITE_STD if rgb else None, imagenet_class_names() if classes == 1000 else None,
-                       random_weights=f"the new {' and '.join(fresh)}" if fresh else None)
+                       LITE_STD if rgb else None, imagenet_class_names() if classes == 1000 else None)
 
 
 def _covid(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
     cls = CovidResNet if spec.lower() == "covidresnet" else CovidDenseNet
     channels = in_channels or COVID_INPUT_SIZE[0]
     model = cls(num_classes=num_classes or 2, in_channels=channels)
-    return ModelBundle(model, f"{cls.__name__} (random init)", spec, (channels, *COVID_INPUT_SIZE[1:]),
-                       random_weights=EVERY_LAYER)
+    return ModelBundle(model, f"{cls.__name__} (random init)", spec, (channels, *COVID_INPUT_SIZE[1:]))
 
 
 def _torchvision(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
@@ -175,10 +167,9 @@ def _torchvision(spec: str, num_classes: int | None, in_channels: int | None) ->
     if pretrained and channels != 3:
         label += f", new {channels}-channel stem random init"
     rgb, imagenet = channels == 3, classes == 1000
-    random = EVERY_LAYER if not pretrained else "the new stem" if channels != 3 else None
     return ModelBundle(model, f"{name} ({label})", spec, (channels, side, side), IMAGENET_MEAN if rgb and imagenet
                        else None, IMAGENET_STD if rgb and imagenet else None,
-                       imagenet_class_names() if imagenet else None, random_weights=random)
+                       imagenet_class_names() if imagenet else None)
 
 
 def _timm(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:
@@ -189,8 +180,7 @@ def _timm(spec: str, num_classes: int | None, in_channels: int | None) -> ModelB
     label = "pretrained weights from the local Hugging Face cache" if found.pretrained else "random init"
     imagenet = classes == 1000  # as for torchvision: ImageNet's class names for a 1000-way classifier
     return ModelBundle(found.model, f"{name} ({label})", spec, found.input_size, found.mean, found.std,
-                       imagenet_class_names() if imagenet else None,
-                       random_weights=None if found.pretrained else EVERY_LAYER)
+                       imagenet_class_names() if imagenet else None)
 
 
 def _onnx(spec: str, num_classes: int | None, in_channels: int | None) -> ModelBundle:

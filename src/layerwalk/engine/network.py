@@ -66,8 +66,6 @@ class Network:
         self.model: nn.Module = model.model if isinstance(model, ModelBundle) else model
         self.spec = bundle.spec if bundle else None
         self.name = name or (bundle.name if bundle else type(model).__name__)
-        # which weights are random initialisation (ModelBundle.random_weights); None: trained, or not known
-        self.random_weights = bundle.random_weights if bundle else None
         self.id = id or f"n{next(_ids)}"
         self.dataset = dataset
         size = input_size or (bundle.input_size if bundle else None) or self._size_from_dataset(dataset)

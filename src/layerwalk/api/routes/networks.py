@@ -72,4 +72,4 @@ def network_info(entry: NetworkEntry) -> dict[str, Any]:
     return {"id": entry.id, "name": str(net.name), "spec": net.spec,
             "input_shape": [int(v) for v in net.input_size], "num_layers": len(net.graph.nodes),
             "dataset": entry.dataset.id if entry.dataset else None, "class_names": list(net.class_names or []),
-            "version": net.snapshot.version, "random_weights": net.random_weights}
+            "version": net.snapshot.version}
