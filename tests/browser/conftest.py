@@ -169,6 +169,20 @@ def open_client(browser, url: str, ready=True, query="?aa=0") -> LoadedPage:
 
 
 @pytest.fixture()
+def quest(browser, server):
+    """A VR client of ``server`` in an emulated Quest that has entered its XR session (shared by the VR tests)."""
+    from vr_emulator import IWER_JS, EmulatedQuest, open_vr_client  # here: vr_emulator imports this module
+
+    if not IWER_JS.exists():
+        pytest.skip("client/node_modules/iwer missing (cd client && npm install)")
+    client = open_vr_client(browser, server.url)
+    q = EmulatedQuest(client)
+    q.enter()
+    yield q
+    client.page.close()
+
+
+@pytest.fixture()
 def client(browser, server):
     p = open_client(browser, server.url)
     yield p

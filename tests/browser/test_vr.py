@@ -18,17 +18,6 @@ pytestmark = pytest.mark.browser
 RESULTS = __import__("pathlib").Path(__file__).resolve().parents[2] / "out" / "vr"
 
 
-@pytest.fixture()
-def quest(browser, server):
-    if not IWER_JS.exists():
-        pytest.skip("client/node_modules/iwer missing (cd client && npm install)")
-    client = open_vr_client(browser, server.url)
-    q = EmulatedQuest(client)
-    q.enter()
-    yield q
-    client.page.close()
-
-
 def server_networks(server) -> dict:
     with urllib.request.urlopen(server.url + "api/networks") as r:
         return {n["id"]: n for n in json.load(r)}

@@ -6,22 +6,11 @@ show only a stage, show all (everything back, the same draw calls as before)."""
 from __future__ import annotations
 
 import pytest
-from vr_emulator import IWER_JS, EmulatedQuest, open_vr_client
+from vr_emulator import EmulatedQuest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LAYER = "layer3.0.conv1"
-
-
-@pytest.fixture()
-def quest(browser, server):
-    if not IWER_JS.exists():
-        pytest.skip("client/node_modules/iwer missing (cd client && npm install)")
-    client = open_vr_client(browser, server.url)
-    q = EmulatedQuest(client)
-    q.enter()
-    yield q
-    client.page.close()
 
 
 def menu(q: EmulatedQuest, expr: str, arg=None):
