@@ -36,6 +36,7 @@ def probe(server, client):
     # the session's server keeps whatever input the tests before set (a canvas edit, a plain image…), on which the
     # chosen channel can be dead: start from the first dataset item, and let the page show it
     dataset = json.loads(request(server.url, "datasets", "GET"))[0]["id"]
+    request(server.url, "networks/n0/probing/ablation", "DELETE")  # an earlier test's ablation would zero the flow
     version = json.loads(request(server.url, "networks/n0/input", "POST",
                                  {"source": "dataset", "dataset": dataset, "index": 0}))["version"]
     client.page.wait_for_function(f"window.__layerwalk.networks.n0.version >= {version}", timeout=60_000)
